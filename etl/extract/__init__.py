@@ -1,0 +1,76 @@
+"""Doc -> Extraction: one module per fact kind, composed here.
+
+    entities.py    mentions and the entities they refer to
+    quantities.py  figures with qualifier, measure, unit, subject, place, time
+    events.py      events of the contract types with agent, place, target, time
+    claims.py      who said what, linked to the facts they carry
+    time.py        stated times and their calendar values
+
+spaCy runs on `Document.masked_text()`, which has the same length as the
+article text, so every offset spaCy reports is an offset into the article.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from ..gazetteer import Gazetteer, load_gazetteer
+from ..model import Document, Extraction, Sentence
+from ..nlp import model_identity
+from .claims import find_claims
+from .entities import find_mentions
+from .events import find_events
+from .quantities import find_quantities
+
+__all__ = ["extract_doc", "extract_documents"]
+
+
+def _sentences(doc: Doc, text: str) -> dict[int, Sentence]:
+    """Sentences keyed by spaCy's start offset, trimmed of surrounding white space."""
+    found: dict[int, Sentence] = {}
+    for sent in doc.sents:
+        raw = text[sent.start_char : sent.end_char]
+        stripped = raw.strip()
+        begin = sent.start_char + (len(raw) - len(raw.lstrip()))
+        found[sent.start_char] = Sentence(begin, begin + len(stripped), stripped)
+    return found
+
+
+def extract_doc(
+    doc: Doc, document: Document, gazetteer: Gazetteer, model: tuple[str, str]
+) -> Extraction:
+    """Everything one processed document says."""
+    sentences = _sentences(doc, document.text)
+    mentions, entities = find_mentions(doc, gazetteer)
+    quantities = find_quantities(doc, sentences, mentions, entities, gazetteer, document.issued)
+    events = find_events(doc, sentences, mentions, entities, document.issued)
+    claims, unnamed = find_claims(doc, sentences, mentions, entities, quantities, events,
+                                  document.id)  # fmt: skip
+    used = {f.sentence for f in [*quantities, *events, *claims]}
+    referenced = {q.about for q in quantities} | {q.place for q in quantities}
+    referenced |= {key for e in events for key in (e.agent, e.place, e.target)}
+    referenced |= {c.speaker for c in claims}
+    for key in referenced - set(entities) - set(unnamed) - {None}:
+        entities[key] = gazetteer.entities[key]  # e.g. the state a capital speaks for
+    return Extraction(
+        document=document,
+        sentences=tuple(sorted(used, key=lambda s: s.begin)),
+        mentions=tuple(mentions),
+        entities=tuple(sorted({**entities, **unnamed}.values(), key=lambda e: e.key)),
+        quantities=tuple(quantities), events=tuple(events), claims=tuple(claims),
+        model_name=model[0], model_version=model[1],
+    )  # fmt: skip
+
+
+def extract_documents(
+    nlp: Language, documents: Iterable[Document], batch_size: int = 32
+) -> Iterator[Extraction]:
+    """Extractions in input order; spaCy batches the documents."""
+    gazetteer = load_gazetteer()
+    model = model_identity(nlp)
+    pairs = ((document.masked_text(), document) for document in documents)
+    for doc, document in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
+        yield extract_doc(doc, document, gazetteer, model)

@@ -1,0 +1,358 @@
+"""Read articles from files and folders: paths -> Iterator[Document | Rejected].
+
+Formats: `.txt`, `.md`, `.html`/`.htm` (visible text only) and `.jsonl` (one
+article per line). Every input is accounted for: what cannot be read comes out
+as a `Rejected` record with a reason a person understands, never an exception
+that stops the batch.
+
+Nothing is cut from an article's text, so offsets stay those of the article:
+header lines that become metadata and lines of site boilerplate are simply
+left out of `Document.regions`, the stretches extraction reads.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Literal
+
+from .model import Document
+
+SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html",
+            ".htm": "html", ".jsonl": "jsonl"}  # fmt: skip
+MAX_BYTES = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """An input that produced no document: `skipped` (nothing to do) or `failed` (an error)."""
+
+    identifier: str
+    status: Literal["skipped", "failed"]
+    reason: str
+    path: str | None = None
+
+
+# ---------------------------------------------------------------- decoding
+
+
+def decode(data: bytes) -> tuple[str, str | None]:
+    """Bytes -> (text, note). The note says when the text was not plain UTF-8."""
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                          (codecs.BOM_UTF16_BE, "utf-16")):  # fmt: skip
+        if data.startswith(bom):
+            return data.decode(encoding), None if encoding == "utf-8-sig" else "decoded as UTF-16"
+    if b"\x00" in data[:8192]:
+        raise ValueError("binary file (contains NUL bytes), not text")
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError:
+        # Windows-1252 is a superset of the printable Latin-1 range and what
+        # mis-labelled Western European text almost always is.
+        try:
+            return data.decode("cp1252"), "not valid UTF-8; decoded as Windows-1252"
+        except UnicodeDecodeError:
+            return data.decode("latin-1"), "not valid UTF-8; decoded as Latin-1"
+
+
+def normalise(text: str) -> str:
+    """The form offsets index into: LF line endings, Unicode NFC."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return unicodedata.normalize("NFC", text)
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# ---------------------------------------------------------------- header lines and boilerplate
+
+_DATE_FORMATS = ("%Y-%m-%d", "%B %d, %Y", "%d %B %Y", "%b %d, %Y", "%d %b %Y")
+_AUTHOR = re.compile(r"^\s*(?:author|by)\s*[:\s]\s*(?P<name>\S.{0,120}?)\s*$", re.IGNORECASE)
+_SOURCE = re.compile(r"^\s*(?:original\s+)?source\s*:\s*(?P<src>\S.{0,300}?)\s*$", re.IGNORECASE)
+# Prompts that news sites put around an article; they carry no reporting.
+_BOILERPLATE = re.compile(
+    r"\bsubscri(?:be|bed|ber|bers|ption)\b|patience while we (?:check|verify)|reader mode"
+    r"|\b(?:log|sign) ?in to (?:continue|read)|already (?:a )?(?:subscriber|registered)"
+    r"|create a free account|this (?:article|content) is (?:for|only available to) subscribers"
+    r"|^\s*advertisement\s*$|enable javascript|accept (?:all )?cookies",
+    re.IGNORECASE,
+)
+
+
+def parse_date(text: str) -> date | None:
+    text = text.strip()
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}T[\d:.+\-Z]+", text):
+        return parse_date(text[:10])
+    return None
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """(begin, end) of each line, without its newline."""
+    spans, start = [], 0
+    for match in re.finditer(r"\n", text):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text)))
+    return spans
+
+
+def _looks_like_title(line: str) -> bool:
+    stripped = line.strip()
+    return 0 < len(stripped) <= 160 and not stripped.endswith((".", "!", "?", "”", '"', ":"))
+
+
+@dataclass
+class _Header:
+    title: str | None = None
+    issued: date | None = None
+    creator: str | None = None
+    source: str | None = None
+
+
+def split_header(text: str, lines: list[tuple[int, int]]) -> tuple[_Header, set[int]]:
+    """Metadata from leading and trailing lines; returns the indexes of lines to leave out.
+
+    The title line stays readable (headlines carry facts); date, author and
+    source lines are metadata only.
+    """
+    header, metadata_lines = _Header(), set()
+    content = [i for i, (b, e) in enumerate(lines) if text[b:e].strip()]
+    for position, i in enumerate(content[:5]):
+        line = text[lines[i][0] : lines[i][1]]
+        if header.issued is None and (issued := parse_date(line)):
+            header.issued = issued
+            metadata_lines.add(i)
+        elif header.creator is None and (author := _AUTHOR.match(line)):
+            header.creator = author.group("name")
+            metadata_lines.add(i)
+        elif position == 0 and len(content) > 1 and _looks_like_title(line):
+            header.title = line.strip()
+    for i in content[-3:]:
+        line = text[lines[i][0] : lines[i][1]]
+        if source := _SOURCE.match(line):
+            header.source = source.group("src")
+            metadata_lines.add(i)
+    return header, metadata_lines
+
+
+def boilerplate_lines(text: str, lines: list[tuple[int, int]]) -> set[int]:
+    return {
+        i
+        for i, (b, e) in enumerate(lines)
+        if e - b < 300 and _BOILERPLATE.search(text[b:e])
+    }
+
+
+def _regions(lines: list[tuple[int, int]], left_out: set[int]) -> tuple[tuple[int, int], ...]:
+    return tuple((b, e) for i, (b, e) in enumerate(lines) if i not in left_out and e > b)
+
+
+# ---------------------------------------------------------------- formats
+
+
+def _plain_document(identifier: str, text: str, path: str | None, **meta: object) -> Document:
+    text = normalise(text)
+    lines = _lines(text)
+    header, metadata_lines = split_header(text, lines)
+    left_out = metadata_lines | boilerplate_lines(text, lines)
+    fields = {
+        "title": header.title, "issued": header.issued,
+        "creator": header.creator, "source": header.source,
+    }  # fmt: skip
+    fields.update({k: v for k, v in meta.items() if v})
+    return Document(
+        id=sha256(text), identifier=identifier, text=text,
+        regions=_regions(lines, left_out), path=path, **fields,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+_MARKDOWN_SYNTAX = re.compile(
+    r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+\.\s+)"  # heading, quote and list markers
+    r"|\*\*|__|`+|!?\[|\]\([^)\n]*\)"  # emphasis, code, link brackets and targets
+    , re.MULTILINE,
+)  # fmt: skip
+
+
+def _markdown_document(identifier: str, text: str, path: str | None) -> Document:
+    plain = _plain_document(identifier, text, path)
+    heading = re.search(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", plain.text, re.MULTILINE)
+    # Markup is blanked out of the readable regions, so offsets stay the file's.
+    regions: list[tuple[int, int]] = []
+    for begin, end in plain.regions:
+        cursor = begin
+        for match in _MARKDOWN_SYNTAX.finditer(plain.text, begin, end):
+            if match.start() > cursor:
+                regions.append((cursor, match.start()))
+            cursor = match.end()
+        if cursor < end:
+            regions.append((cursor, end))
+    title = heading.group(1).strip() if heading else plain.title
+    return Document(
+        id=plain.id, identifier=identifier, text=plain.text, regions=tuple(regions),
+        title=title, issued=plain.issued, creator=plain.creator, source=plain.source, path=path,
+    )  # fmt: skip
+
+
+class _VisibleText(HTMLParser):
+    """Collects the text a reader sees; drops scripts, styles, navigation and forms."""
+
+    HIDDEN = {"script", "style", "noscript", "template", "head", "nav", "footer", "form",
+              "button", "svg", "iframe", "aside"}  # fmt: skip
+    BLOCK = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
+             "article", "section", "header", "blockquote", "figcaption", "pre", "table"}  # fmt: skip
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden_depth = 0
+        self.meta: dict[str, str] = {}
+        self._in_title = False
+        self.title = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {k: v or "" for k, v in attrs}
+        if tag == "meta":
+            key = attributes.get("name") or attributes.get("property") or ""
+            self.meta[key.lower()] = attributes.get("content", "")
+        elif tag == "time" and "datetime" in attributes:
+            self.meta.setdefault("time", attributes["datetime"])
+        if tag == "title":
+            self._in_title = True
+        if tag in self.HIDDEN:
+            self.hidden_depth += 1
+        elif tag in self.BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+        if tag in self.HIDDEN:
+            self.hidden_depth = max(0, self.hidden_depth - 1)
+        elif tag in self.BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+        if not self.hidden_depth:
+            self.parts.append(data)
+
+    def text(self) -> str:
+        joined = re.sub(r"[ \t\r\f\v]+", " ", "".join(self.parts))
+        lines = (line.strip() for line in joined.split("\n"))
+        return "\n".join(line for line in lines if line)
+
+
+def _html_document(identifier: str, markup: str, path: str | None) -> Document:
+    parser = _VisibleText()
+    parser.feed(markup)
+    parser.close()
+    meta = parser.meta
+    issued = parse_date(meta.get("article:published_time", "") or meta.get("date", "")
+                        or meta.get("time", ""))  # fmt: skip
+    return _plain_document(
+        identifier, parser.text(), path,
+        title=" ".join(parser.title.split()) or None, issued=issued,
+        creator=meta.get("author"), source=meta.get("og:site_name") or meta.get("og:url"),
+    )  # fmt: skip
+
+
+def _jsonl_documents(name: str, text: str, path: str | None) -> Iterator[Document | Rejected]:
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        where = f"{name}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield Rejected(where, "failed", f"line {number} is not valid JSON ({exc.msg})", path)
+            continue
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            yield Rejected(where, "failed", f"line {number} has no \"text\" string", path)
+            continue
+        if not record["text"].strip():
+            yield Rejected(where, "skipped", f"line {number} has an empty text", path)
+            continue
+        identifier = f"{name}/{record.get('id') or number}"
+        yield _plain_document(
+            identifier, record["text"], path,
+            title=_str(record.get("title")), issued=parse_date(_str(record.get("date")) or ""),
+            creator=_str(record.get("author")), source=_str(record.get("url")),
+        )  # fmt: skip
+
+
+def _str(value: object) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+# ---------------------------------------------------------------- files and folders
+
+
+def read_file(path: Path, identifier: str | None = None) -> Iterator[Document | Rejected]:
+    """One file -> its documents, or a Rejected record saying why there are none."""
+    name = identifier or path.name
+    kind = SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        yield Rejected(name, "skipped", f"unsupported file type {path.suffix or '(none)'!r}",
+                       str(path))  # fmt: skip
+        return
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            yield Rejected(name, "failed", f"larger than {MAX_BYTES // 2**20} MiB", str(path))
+            return
+        raw = path.read_bytes()
+    except OSError as exc:
+        yield Rejected(name, "failed", f"cannot read: {exc.strerror or exc}", str(path))
+        return
+    try:
+        text, _note = decode(raw)
+    except ValueError as exc:
+        yield Rejected(name, "failed", str(exc), str(path))
+        return
+    if not text.strip():
+        yield Rejected(name, "skipped", "empty file", str(path))
+        return
+    if kind == "jsonl":
+        yield from _jsonl_documents(name, text, str(path))
+    elif kind == "html":
+        yield _html_document(name, text, str(path))
+    elif kind == "markdown":
+        yield _markdown_document(name, text, str(path))
+    else:
+        yield _plain_document(name, text, str(path))
+
+
+def expand(sources: Iterable[Path]) -> Iterator[tuple[Path, str]]:
+    """Files named or found (recursively, sorted) in folders, with the identifier to use."""
+    for source in sources:
+        if source.is_dir():
+            for path in sorted(p for p in source.rglob("*") if p.is_file()):
+                if path.suffix.lower() in SUFFIXES and not any(
+                    part.startswith(".") for part in path.relative_to(source).parts
+                ):
+                    yield path, path.relative_to(source).as_posix()
+        else:
+            yield source, source.name
+
+
+def read_sources(sources: Iterable[Path]) -> Iterator[Document | Rejected]:
+    """Every document of the given files and folders; missing paths come out as failures."""
+    for path, identifier in expand(sources):
+        if not path.exists():
+            yield Rejected(str(path), "failed", "no such file or folder", str(path))
+            continue
+        yield from read_file(path, identifier)

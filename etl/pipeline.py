@@ -1,0 +1,227 @@
+"""The one place that composes the stages: sources -> outputs in a folder.
+
+    ingest -> nlp/extract -> resolve -> rdf -> validate -> store -> export
+
+`run_pipeline` writes, each atomically, `graph.trig`, `graph.ttl`,
+`validation.ttl`, `run.json` and the store `store/`. Everything is built
+beside the previous outputs and moved into place at the end, so a run that
+stops half-way leaves the earlier outputs as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import shutil
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rdflib import Graph
+
+from . import __version__
+from .config import Settings
+from .extract import extract_doc
+from .gazetteer import load_gazetteer
+from .ingest import Rejected, read_sources
+from .model import Document, Extraction
+from .nlp import build_pipeline, model_identity
+from .rdf import article_graph, entities_graph, referenced_entities
+from .resolve import resolve_entities
+from .store import STORE_DIR, load_nquads, swap_in
+from .export import atomic_write, export_store
+from .validate import ValidationResult, merge_results, validate_graph, with_entities
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass
+class InputRecord:
+    """What became of one input: `ok`, `skipped` or `failed`, with the reason."""
+
+    identifier: str
+    status: str
+    reason: str = ""
+    path: str | None = None
+    sha256: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    violations: int = 0
+
+
+@dataclass
+class RunReport:
+    out_dir: Path | None
+    inputs: list[InputRecord]
+    validation: ValidationResult
+    timings: dict[str, float]
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[InputRecord]:
+        return [r for r in self.inputs if r.status == "failed"]
+
+    def totals(self) -> dict[str, int]:
+        totals: dict[str, int] = {"ok": 0, "skipped": 0, "failed": 0}
+        for record in self.inputs:
+            totals[record.status] += 1
+            for key, value in record.counts.items():
+                totals[key] = totals.get(key, 0) + value
+        totals["violations"] = sum(1 for v in self.validation.violations if v.severity == "Violation")
+        return totals
+
+    def as_json(self, settings: Settings, model: tuple[str, str]) -> dict[str, Any]:
+        return {
+            "conflict_kg": __version__,
+            "python": platform.python_version(),
+            "model": {"name": model[0], "version": model[1]},
+            "settings": {"base_iri": settings.base_iri, "include_text": settings.include_text,
+                         "batch_size": settings.batch_size, "fingerprint": settings.fingerprint()},
+            "totals": self.totals(),
+            "conforms": self.validation.conforms,
+            "timings_seconds": {k: round(v, 3) for k, v in self.timings.items()},
+            "outputs": self.outputs,
+            "inputs": [record.__dict__ for record in self.inputs],
+        }  # fmt: skip
+
+
+def _nothing(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def read_inputs(sources: Iterable[Path]) -> tuple[list[Document], list[InputRecord]]:
+    """Documents to process, and a record for every input that yields none (or a duplicate)."""
+    documents: list[Document] = []
+    records: list[InputRecord] = []
+    first_name: dict[str, str] = {}
+    for item in read_sources(sources):
+        if isinstance(item, Rejected):
+            records.append(InputRecord(item.identifier, item.status, item.reason, item.path))
+        elif item.id in first_name:
+            records.append(InputRecord(item.identifier, "skipped",
+                                       f"same text as {first_name[item.id]}", item.path, item.id))  # fmt: skip
+        else:
+            first_name[item.id] = item.identifier
+            documents.append(item)
+    return documents, records
+
+
+def extract_all(
+    documents: Sequence[Document], settings: Settings, progress: Progress = _nothing
+) -> Iterator[Extraction | InputRecord]:
+    """Extractions in input order; a document whose extraction fails becomes a failed record."""
+    if not documents:
+        return
+    nlp = build_pipeline(settings.model)
+    gazetteer = load_gazetteer()
+    model = model_identity(nlp)
+    pairs = ((document.masked_text(), document) for document in documents)
+    for done, (doc, document) in enumerate(
+        nlp.pipe(pairs, as_tuples=True, batch_size=settings.batch_size), start=1
+    ):
+        try:
+            yield extract_doc(doc, document, gazetteer, model)
+        except Exception as exc:  # one bad article must not stop the batch
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            yield InputRecord(document.identifier, "failed",
+                              f"extraction failed: {type(exc).__name__}: {exc} "
+                              f"(at {Path(where.filename).name}:{where.lineno})",
+                              document.path, document.id)  # fmt: skip
+        progress("extract", done, len(documents))
+
+
+def _nquad_lines(graph: Graph) -> list[bytes]:
+    """N-Triples of one graph turned into N-Quads lines in that graph."""
+    name = f" <{graph.identifier}> .".encode()
+    data = graph.serialize(format="nt", encoding="utf-8")
+    return [line[:-2].rstrip() + name + b"\n" for line in data.splitlines() if line.strip()]
+
+
+def build_graphs(
+    extractions: Sequence[Extraction], settings: Settings, progress: Progress = _nothing
+) -> tuple[list[Graph], Graph, list[ValidationResult]]:
+    """Article graphs, the entities graph, and each article's validation result."""
+    entities = entities_graph(resolve_entities(extractions).values(), settings)
+    graphs, results = [], []
+    for done, extraction in enumerate(extractions, start=1):
+        graph = article_graph(extraction, settings)
+        graphs.append(graph)
+        results.append(validate_graph(with_entities(graph, entities, referenced_entities(graph))))
+        progress("validate", done, len(extractions))
+    return graphs, entities, results
+
+
+def run_pipeline(
+    sources: Iterable[Path], out_dir: Path, settings: Settings, progress: Progress = _nothing
+) -> RunReport:
+    """The whole pipeline; see the module docstring for what is written."""
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    documents, records = read_inputs(sources)
+    timings["ingest"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    extractions: list[Extraction] = []
+    for item in extract_all(documents, settings, progress):
+        if isinstance(item, Extraction):
+            extractions.append(item)
+        else:
+            records.append(item)
+    timings["extract"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    graphs, entities, results = build_graphs(extractions, settings, progress)
+    for extraction, result in zip(extractions, results, strict=True):
+        document = extraction.document
+        records.append(InputRecord(
+            document.identifier, "ok", "", document.path, document.id, extraction.counts(),
+            sum(1 for v in result.violations if v.severity == "Violation"),
+        ))  # fmt: skip
+    validation = merge_results(results)
+    timings["rdf_and_validate"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    report = RunReport(out_dir, sorted(records, key=lambda r: r.identifier), validation, timings)
+    _write_outputs(out_dir, [*graphs, entities], report, settings, extractions)
+    timings["store_and_export"] = time.perf_counter() - clock
+    return report
+
+
+def _model(extractions: Sequence[Extraction]) -> tuple[str, str]:
+    if extractions:
+        return extractions[0].model_name, extractions[0].model_version
+    try:
+        return model_identity(build_pipeline(""))
+    except Exception:  # no model needed when nothing was read
+        return "", ""
+
+
+def _write_outputs(
+    out_dir: Path, graphs: Sequence[Graph], report: RunReport, settings: Settings,
+    extractions: Sequence[Extraction],
+) -> None:  # fmt: skip
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=out_dir, prefix=".run-"))
+    try:
+        lines = sorted({line for graph in graphs for line in _nquad_lines(graph)})
+        nquads = staging / "graph.nq"
+        nquads.write_bytes(b"".join(lines))
+        store = load_nquads(nquads, staging / STORE_DIR)
+        files = {
+            "graph.trig": export_store(store, "trig"),
+            "graph.ttl": export_store(store, "ttl"),
+            "validation.ttl": report.validation.report.serialize(format="turtle", encoding="utf-8"),
+        }
+        del store  # release the store's lock before it is moved
+        report.outputs = {name: str(out_dir / name) for name in [*files, "run.json"]}
+        report.outputs["store"] = str(out_dir / STORE_DIR)
+        for name, data in files.items():
+            atomic_write(out_dir / name, data)
+        swap_in(staging / STORE_DIR, out_dir / STORE_DIR)
+        run_json = json.dumps(report.as_json(settings, _model(extractions)), indent=2)
+        atomic_write(out_dir / "run.json", run_json.encode("utf-8") + b"\n")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

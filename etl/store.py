@@ -1,0 +1,52 @@
+"""The embedded Oxigraph store: filled by bulk loading N-Quads, queried in place.
+
+A run builds a new store beside the old one and swaps it in only when it is
+complete, so an interrupted run never leaves a half-written store behind.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from pyoxigraph import RdfFormat, Store
+
+from .errors import StoreError
+
+STORE_DIR = "store"
+
+
+def load_nquads(nquads: Path, store_dir: Path) -> Store:
+    """A new on-disk store at `store_dir` holding the quads of `nquads`."""
+    try:
+        store = Store(str(store_dir))
+        store.bulk_load(path=str(nquads), format=RdfFormat.N_QUADS)
+        store.flush()
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise StoreError(f"{store_dir}: cannot load {nquads}: {exc}") from None
+    return store
+
+
+def open_store(store_dir: Path) -> Store:
+    """Open an existing store read-only, so several readers can share it."""
+    if not store_dir.is_dir():
+        raise StoreError(
+            f"no store at {store_dir}: run `ckg run --out {store_dir.parent}` first, "
+            "or name the store with --store"
+        )
+    try:
+        return Store.read_only(str(store_dir))
+    except OSError as exc:
+        raise StoreError(f"{store_dir}: cannot open the store: {exc}") from None
+
+
+def swap_in(new_dir: Path, final_dir: Path) -> None:
+    """Replace `final_dir` by `new_dir`; the old store stays until the new one is in place."""
+    old = final_dir.with_name(final_dir.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if final_dir.exists():
+        final_dir.rename(old)
+    new_dir.rename(final_dir)
+    if old.exists():
+        shutil.rmtree(old)

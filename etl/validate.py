@@ -1,0 +1,115 @@
+"""SHACL validation with pySHACL: graph(s) -> ValidationResult.
+
+Each article is validated on its own, together with the descriptions of the
+entities it references, so the cost grows linearly with the corpus. The
+report is an RDF graph (sh:ValidationReport) and a text summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+
+import pyshacl
+from rdflib import RDF, Graph, Literal, URIRef
+from rdflib.namespace import SH
+
+from .errors import ResourceError
+from .rdf import new_graph
+from .resources import shapes_files
+
+
+@dataclass(frozen=True)
+class Violation:
+    focus: str
+    path: str
+    message: str
+    severity: str
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    conforms: bool
+    report: Graph
+    violations: tuple[Violation, ...] = field(default=())
+
+    def text(self) -> str:
+        if self.conforms:
+            return "Conforms: the graph satisfies every shape."
+        lines = [f"Does not conform: {len(self.violations)} violation(s)."]
+        lines += [f"- {v.severity}: {v.focus} {v.path}: {v.message}" for v in self.violations]
+        return "\n".join(lines)
+
+
+@cache
+def load_shapes() -> Graph:
+    graph = Graph()
+    files = shapes_files()
+    if not files:
+        raise ResourceError("no SHACL shapes found in the shapes folder")
+    for path in files:
+        try:
+            graph.parse(path, format="turtle")
+        except Exception as exc:  # rdflib raises parser-specific types
+            raise ResourceError(f"{path}: cannot parse the shapes: {exc}") from None
+    return graph
+
+
+def _violations(report: Graph) -> tuple[Violation, ...]:
+    found = []
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        def value(predicate: URIRef, node: URIRef = result) -> str:  # type: ignore[assignment]
+            term = report.value(node, predicate)
+            return "" if term is None else str(term)
+
+        severity = value(SH.resultSeverity).rsplit("#", 1)[-1]
+        found.append(Violation(value(SH.focusNode), value(SH.resultPath),
+                               value(SH.resultMessage), severity))  # fmt: skip
+    return tuple(sorted(found, key=lambda v: (v.focus, v.path, v.message)))
+
+
+def validate_graph(data: Graph) -> ValidationResult:
+    """Validate one graph (an article with its entities, or any graph a user gives)."""
+    conforms, report, _text = pyshacl.validate(
+        data, shacl_graph=load_shapes(), inference="none", advanced=True,
+        allow_warnings=True, allow_infos=True,
+    )  # fmt: skip
+    assert isinstance(report, Graph)
+    violations = _violations(report)
+    serious = [v for v in violations if v.severity == "Violation"]
+    return ValidationResult(conforms=bool(conforms) or not serious, report=report,
+                            violations=violations)  # fmt: skip
+
+
+def with_entities(article: Graph, entities: Graph, referenced: Iterable[URIRef]) -> Graph:
+    """An article's triples plus the entities graph's triples about what it references."""
+    data = Graph()
+    for triple in article:
+        data.add(triple)
+    for entity in referenced:
+        for triple in entities.triples((entity, None, None)):
+            data.add(triple)
+    return data
+
+
+def merge_results(results: Iterable[ValidationResult]) -> ValidationResult:
+    """One report for a whole run: every article's results under one sh:ValidationReport."""
+    report = new_graph()
+    report.bind("sh", SH)
+    root = URIRef("urn:conflict-kg:validation-report")
+    violations: list[Violation] = []
+    conforms = True
+    report.add((root, RDF.type, SH.ValidationReport))
+    for result in results:
+        conforms = conforms and result.conforms
+        violations.extend(result.violations)
+        for triple in result.report:
+            if triple[1] == SH.conforms or (triple[1] == RDF.type and triple[2] == SH.ValidationReport):
+                continue
+            if triple[1] == SH.result:
+                report.add((root, SH.result, triple[2]))
+                continue
+            report.add(triple)
+    report.add((root, SH.conforms, Literal(conforms)))
+    return ValidationResult(conforms=conforms, report=report, violations=tuple(violations))
