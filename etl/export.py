@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from pyoxigraph import RdfFormat, Store, serialize
+from pyoxigraph import RdfFormat, Store, Triple, serialize
 
 from .errors import CkgError
 from .rdf import PREFIXES
@@ -43,7 +43,7 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def _union_triples(store: Store) -> list:  # type: ignore[type-arg]
+def _union_triples(store: Store) -> list[Triple]:
     query = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
     return list(store.query(query))  # type: ignore[arg-type]
 
@@ -74,8 +74,12 @@ def _jsonld(store: Store) -> bytes:
 
 
 EXPORTERS: dict[str, Callable[[Store], bytes]] = {
-    "trig": _trig, "nq": _nquads, "ttl": _turtle, "nt": _ntriples, "jsonld": _jsonld,
-}  # fmt: skip
+    "trig": _trig,
+    "nq": _nquads,
+    "ttl": _turtle,
+    "nt": _ntriples,
+    "jsonld": _jsonld,
+}
 
 
 def export_store(store: Store, fmt: str) -> bytes:
@@ -83,5 +87,7 @@ def export_store(store: Store, fmt: str) -> bytes:
     try:
         exporter = EXPORTERS[fmt]
     except KeyError:
-        raise CkgError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORTERS)}") from None
+        raise CkgError(
+            f"unknown export format {fmt!r}; use one of {', '.join(EXPORTERS)}"
+        ) from None
     return exporter(store)

@@ -13,21 +13,28 @@ left out of `Document.regions`, the stretches extraction reads.
 from __future__ import annotations
 
 import codecs
+import fnmatch
 import hashlib
 import json
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from .model import Document
 
-SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html",
-            ".htm": "html", ".jsonl": "jsonl"}  # fmt: skip
+SUFFIXES = {
+    ".txt": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".jsonl": "jsonl",
+}
 MAX_BYTES = 50 * 1024 * 1024
 
 
@@ -46,8 +53,11 @@ class Rejected:
 
 def decode(data: bytes) -> tuple[str, str | None]:
     """Bytes -> (text, note). The note says when the text was not plain UTF-8."""
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                          (codecs.BOM_UTF16_BE, "utf-16")):  # fmt: skip
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if data.startswith(bom):
             return data.decode(encoding), None if encoding == "utf-8-sig" else "decoded as UTF-16"
     if b"\x00" in data[:8192]:
@@ -76,16 +86,27 @@ def sha256(text: str) -> str:
 # ---------------------------------------------------------------- header lines and boilerplate
 
 _DATE_FORMATS = ("%Y-%m-%d", "%B %d, %Y", "%d %B %Y", "%b %d, %Y", "%d %b %Y")
-_AUTHOR = re.compile(r"^\s*(?:author|by)\s*[:\s]\s*(?P<name>\S.{0,120}?)\s*$", re.IGNORECASE)
+# "Author: …" always; "By …" only when a short run of capitalised name words follows,
+# so "By Monday, Russian troops had …" stays reporting.
+_AUTHOR = re.compile(
+    r"^\s*(?:author\s*:\s*(?P<name>\S.{0,120}?)"
+    r"|by\s+(?P<byline>(?:[A-Z][\w.'’-]*\s*){1,4}(?:(?:and|&)\s+(?:[A-Z][\w.'’-]*\s*){1,4})?))\s*$",
+    re.IGNORECASE,
+)
 _SOURCE = re.compile(r"^\s*(?:original\s+)?source\s*:\s*(?P<src>\S.{0,300}?)\s*$", re.IGNORECASE)
 # Prompts that news sites put around an article; they carry no reporting.
 _BOILERPLATE = re.compile(
-    r"\bsubscri(?:be|bed|ber|bers|ption)\b|patience while we (?:check|verify)|reader mode"
-    r"|\b(?:log|sign) ?in to (?:continue|read)|already (?:a )?(?:subscriber|registered)"
-    r"|create a free account|this (?:article|content) is (?:for|only available to) subscribers"
-    r"|^\s*advertisement\s*$|enable javascript|accept (?:all )?cookies",
+    r"\bsubscri(?:be|bed|ption)\b|reader mode|cancel any ?time"
+    r"|(?:check|verify)(?:ing)? (?:the |your )?access|patience while we"
+    r"|\b(?:log|sign) ?in(?: here| now)?\s*[.!?]?\s*$|\b(?:log|sign) ?in to (?:continue|read)"
+    r"|already (?:a )?(?:subscriber|member|registered)"
+    r"|(?:unlimited|digital) access|create a free account|^\s*advertisement\s*$"
+    r"|this (?:article|content) is (?:for|only available to) subscribers"
+    r"|enable javascript|accept (?:all )?cookies",
     re.IGNORECASE,
 )
+# Prompts are short; a long line that mentions subscribing is reporting.
+_BOILERPLATE_MAX_CHARS = 200
 
 
 def parse_date(text: str) -> date | None:
@@ -136,8 +157,8 @@ def split_header(text: str, lines: list[tuple[int, int]]) -> tuple[_Header, set[
         if header.issued is None and (issued := parse_date(line)):
             header.issued = issued
             metadata_lines.add(i)
-        elif header.creator is None and (author := _AUTHOR.match(line)):
-            header.creator = author.group("name")
+        elif header.creator is None and (author := _AUTHOR.match(line)) and _is_byline(author):
+            header.creator = (author.group("name") or author.group("byline")).strip()
             metadata_lines.add(i)
         elif position == 0 and len(content) > 1 and _looks_like_title(line):
             header.title = line.strip()
@@ -149,11 +170,19 @@ def split_header(text: str, lines: list[tuple[int, int]]) -> tuple[_Header, set[
     return header, metadata_lines
 
 
+def _is_byline(match: re.Match[str]) -> bool:
+    if match.group("name"):
+        return True
+    words = match.group("byline").split()
+    # IGNORECASE lets the pattern accept lower-case words; a byline has capitals only.
+    return all(w[0].isupper() or w in {"and", "&"} for w in words)
+
+
 def boilerplate_lines(text: str, lines: list[tuple[int, int]]) -> set[int]:
     return {
         i
         for i, (b, e) in enumerate(lines)
-        if e - b < 300 and _BOILERPLATE.search(text[b:e])
+        if e - b <= _BOILERPLATE_MAX_CHARS and _BOILERPLATE.search(text[b:e])
     }
 
 
@@ -165,26 +194,33 @@ def _regions(lines: list[tuple[int, int]], left_out: set[int]) -> tuple[tuple[in
 
 
 def _plain_document(identifier: str, text: str, path: str | None, **meta: object) -> Document:
+    """A text article: header lines become metadata, boilerplate lines are left out."""
     text = normalise(text)
     lines = _lines(text)
     header, metadata_lines = split_header(text, lines)
     left_out = metadata_lines | boilerplate_lines(text, lines)
-    fields = {
-        "title": header.title, "issued": header.issued,
-        "creator": header.creator, "source": header.source,
-    }  # fmt: skip
+    fields: dict[str, object] = {
+        "title": header.title,
+        "issued": header.issued,
+        "creator": header.creator,
+        "source": header.source,
+    }
     fields.update({k: v for k, v in meta.items() if v})
     return Document(
-        id=sha256(text), identifier=identifier, text=text,
-        regions=_regions(lines, left_out), path=path, **fields,  # type: ignore[arg-type]
-    )  # fmt: skip
+        id=sha256(text),
+        identifier=identifier,
+        text=text,
+        regions=_regions(lines, left_out),
+        path=path,
+        **fields,  # type: ignore[arg-type]
+    )
 
 
 _MARKDOWN_SYNTAX = re.compile(
     r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+\.\s+)"  # heading, quote and list markers
-    r"|\*\*|__|`+|!?\[|\]\([^)\n]*\)"  # emphasis, code, link brackets and targets
-    , re.MULTILINE,
-)  # fmt: skip
+    r"|\*\*|__|`+|!?\[|\]\([^)\n]*\)",  # emphasis, code, link brackets and targets
+    re.MULTILINE,
+)
 
 
 def _markdown_document(identifier: str, text: str, path: str | None) -> Document:
@@ -202,18 +238,57 @@ def _markdown_document(identifier: str, text: str, path: str | None) -> Document
             regions.append((cursor, end))
     title = heading.group(1).strip() if heading else plain.title
     return Document(
-        id=plain.id, identifier=identifier, text=plain.text, regions=tuple(regions),
-        title=title, issued=plain.issued, creator=plain.creator, source=plain.source, path=path,
-    )  # fmt: skip
+        id=plain.id,
+        identifier=identifier,
+        text=plain.text,
+        regions=tuple(regions),
+        title=title,
+        issued=plain.issued,
+        creator=plain.creator,
+        source=plain.source,
+        path=path,
+    )
 
 
 class _VisibleText(HTMLParser):
     """Collects the text a reader sees; drops scripts, styles, navigation and forms."""
 
-    HIDDEN = {"script", "style", "noscript", "template", "head", "nav", "footer", "form",
-              "button", "svg", "iframe", "aside"}  # fmt: skip
-    BLOCK = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
-             "article", "section", "header", "blockquote", "figcaption", "pre", "table"}  # fmt: skip
+    HIDDEN: ClassVar[set[str]] = {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "head",
+        "nav",
+        "footer",
+        "form",
+        "button",
+        "svg",
+        "iframe",
+        "aside",
+    }
+    BLOCK: ClassVar[set[str]] = {
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "article",
+        "section",
+        "header",
+        "blockquote",
+        "figcaption",
+        "pre",
+        "table",
+    }
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -221,6 +296,7 @@ class _VisibleText(HTMLParser):
         self.hidden_depth = 0
         self.meta: dict[str, str] = {}
         self._in_title = False
+        self._in_svg = 0
         self.title = ""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -230,8 +306,12 @@ class _VisibleText(HTMLParser):
             self.meta[key.lower()] = attributes.get("content", "")
         elif tag == "time" and "datetime" in attributes:
             self.meta.setdefault("time", attributes["datetime"])
-        if tag == "title":
+        if tag == "title" and not self.title and not self._in_svg:
             self._in_title = True
+        if tag == "svg":
+            self._in_svg += 1
+        if tag == "body":
+            self.hidden_depth = 0  # a page that never closes <head> still shows its body
         if tag in self.HIDDEN:
             self.hidden_depth += 1
         elif tag in self.BLOCK:
@@ -240,6 +320,8 @@ class _VisibleText(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "title":
             self._in_title = False
+        if tag == "svg":
+            self._in_svg = max(0, self._in_svg - 1)
         if tag in self.HIDDEN:
             self.hidden_depth = max(0, self.hidden_depth - 1)
         elif tag in self.BLOCK:
@@ -248,6 +330,7 @@ class _VisibleText(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._in_title:
             self.title += data
+            return
         if not self.hidden_depth:
             self.parts.append(data)
 
@@ -262,13 +345,18 @@ def _html_document(identifier: str, markup: str, path: str | None) -> Document:
     parser.feed(markup)
     parser.close()
     meta = parser.meta
-    issued = parse_date(meta.get("article:published_time", "") or meta.get("date", "")
-                        or meta.get("time", ""))  # fmt: skip
+    issued = parse_date(
+        meta.get("article:published_time", "") or meta.get("date", "") or meta.get("time", "")
+    )
     return _plain_document(
-        identifier, parser.text(), path,
-        title=" ".join(parser.title.split()) or None, issued=issued,
-        creator=meta.get("author"), source=meta.get("og:site_name") or meta.get("og:url"),
-    )  # fmt: skip
+        identifier,
+        parser.text(),
+        path,
+        title=" ".join(parser.title.split()) or None,
+        issued=issued,
+        creator=meta.get("author"),
+        source=meta.get("og:site_name") or meta.get("og:url"),
+    )
 
 
 def _jsonl_documents(name: str, text: str, path: str | None) -> Iterator[Document | Rejected]:
@@ -282,17 +370,21 @@ def _jsonl_documents(name: str, text: str, path: str | None) -> Iterator[Documen
             yield Rejected(where, "failed", f"line {number} is not valid JSON ({exc.msg})", path)
             continue
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-            yield Rejected(where, "failed", f"line {number} has no \"text\" string", path)
+            yield Rejected(where, "failed", f'line {number} has no "text" string', path)
             continue
         if not record["text"].strip():
             yield Rejected(where, "skipped", f"line {number} has an empty text", path)
             continue
         identifier = f"{name}/{record.get('id') or number}"
         yield _plain_document(
-            identifier, record["text"], path,
-            title=_str(record.get("title")), issued=parse_date(_str(record.get("date")) or ""),
-            creator=_str(record.get("author")), source=_str(record.get("url")),
-        )  # fmt: skip
+            identifier,
+            record["text"],
+            path,
+            title=_str(record.get("title")),
+            issued=parse_date(_str(record.get("date")) or ""),
+            creator=_str(record.get("author")),
+            source=_str(record.get("url")),
+        )
 
 
 def _str(value: object) -> str | None:
@@ -307,8 +399,9 @@ def read_file(path: Path, identifier: str | None = None) -> Iterator[Document | 
     name = identifier or path.name
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
-        yield Rejected(name, "skipped", f"unsupported file type {path.suffix or '(none)'!r}",
-                       str(path))  # fmt: skip
+        yield Rejected(
+            name, "skipped", f"unsupported file type {path.suffix or '(none)'!r}", str(path)
+        )
         return
     try:
         if path.stat().st_size > MAX_BYTES:
@@ -319,34 +412,71 @@ def read_file(path: Path, identifier: str | None = None) -> Iterator[Document | 
         yield Rejected(name, "failed", f"cannot read: {exc.strerror or exc}", str(path))
         return
     try:
-        text, _note = decode(raw)
+        text, note = decode(raw)
     except ValueError as exc:
         yield Rejected(name, "failed", str(exc), str(path))
         return
     if not text.strip():
         yield Rejected(name, "skipped", "empty file", str(path))
         return
+    for item in _documents(kind, name, text, str(path)):
+        if isinstance(item, Document) and not item.text.strip():
+            yield Rejected(item.identifier, "skipped", "no visible text", str(path))
+        elif isinstance(item, Document) and note:
+            yield replace(item, notes=(*item.notes, note))
+        else:
+            yield item
+
+
+def _documents(kind: str, name: str, text: str, path: str) -> Iterator[Document | Rejected]:
     if kind == "jsonl":
-        yield from _jsonl_documents(name, text, str(path))
+        yield from _jsonl_documents(name, text, path)
     elif kind == "html":
-        yield _html_document(name, text, str(path))
+        yield _html_document(name, text, path)
     elif kind == "markdown":
-        yield _markdown_document(name, text, str(path))
+        yield _markdown_document(name, text, path)
     else:
-        yield _plain_document(name, text, str(path))
+        yield _plain_document(name, text, path)
+
+
+IGNORE_FILE = ".ckgignore"
+
+
+def _ignore_patterns(folder: Path) -> list[str]:
+    """Glob patterns from the folder's `.ckgignore` (one a line, `#` comments, `dir/`)."""
+    path = folder / IGNORE_FILE
+    if not path.is_file():
+        return []
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def _ignored(relative: str, patterns: list[str]) -> bool:
+    for pattern in patterns:
+        if pattern.endswith("/") and (relative + "/").startswith(pattern):
+            return True
+        if fnmatch.fnmatch(relative, pattern):
+            return True
+    return False
 
 
 def expand(sources: Iterable[Path]) -> Iterator[tuple[Path, str]]:
-    """Files named or found (recursively, sorted) in folders, with the identifier to use."""
+    """Files named or found (recursively, sorted) in folders, with the identifier to use.
+
+    In a folder, hidden files and folders, files of other types, and what the folder's
+    `.ckgignore` lists are passed over.
+    """
     for source in sources:
-        if source.is_dir():
-            for path in sorted(p for p in source.rglob("*") if p.is_file()):
-                if path.suffix.lower() in SUFFIXES and not any(
-                    part.startswith(".") for part in path.relative_to(source).parts
-                ):
-                    yield path, path.relative_to(source).as_posix()
-        else:
+        if not source.is_dir():
             yield source, source.name
+            continue
+        patterns = _ignore_patterns(source)
+        for path in sorted(p for p in source.rglob("*") if p.is_file()):
+            relative = path.relative_to(source).as_posix()
+            if path.suffix.lower() not in SUFFIXES or _ignored(relative, patterns):
+                continue
+            if not any(part.startswith(".") for part in path.relative_to(source).parts):
+                yield path, relative
 
 
 def read_sources(sources: Iterable[Path]) -> Iterator[Document | Rejected]:

@@ -103,6 +103,7 @@ class Document:
     creator: str | None = None
     source: str | None = None
     path: str | None = None
+    notes: tuple[str, ...] = ()  # what a reader should know, e.g. how the file was decoded
 
     def masked_text(self) -> str:
         """The text with everything outside `regions` blanked (newlines kept), same length."""

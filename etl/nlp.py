@@ -31,16 +31,60 @@ GAZETTEER_LABEL_PREFIX = "CKG_"
 
 # Nouns that, after a demonym, name an armed force rather than the people or the state.
 FORCE_NOUNS = (
-    "troops", "soldiers", "forces", "force", "military", "army", "armies", "units", "defenders",
-    "servicemen", "fighters", "personnel", "contingent", "brigades", "battalions", "marines",
-    "paratroopers", "infantry", "commanders", "defences", "defenses", "positions", "teams",
-    "soldier", "troop", "units", "regiments", "divisions", "groups", "reinforcements",
-)  # fmt: skip
+    "troops",
+    "soldiers",
+    "forces",
+    "force",
+    "military",
+    "army",
+    "armies",
+    "units",
+    "defenders",
+    "servicemen",
+    "fighters",
+    "personnel",
+    "contingent",
+    "brigades",
+    "battalions",
+    "marines",
+    "paratroopers",
+    "infantry",
+    "commanders",
+    "defences",
+    "defenses",
+    "positions",
+    "teams",
+    "soldier",
+    "troop",
+    "units",
+    "regiments",
+    "divisions",
+    "groups",
+    "reinforcements",
+)
 FORCE_MODIFIERS = (
-    "drone", "artillery", "infantry", "special", "airborne", "mechanized", "mechanised",
-    "armoured", "armored", "assault", "elite", "regular", "ground", "naval", "military",
-    "frontline", "front-line", "combat", "tank", "marine", "reconnaissance",
-)  # fmt: skip
+    "drone",
+    "artillery",
+    "infantry",
+    "special",
+    "airborne",
+    "mechanized",
+    "mechanised",
+    "armoured",
+    "armored",
+    "assault",
+    "elite",
+    "regular",
+    "ground",
+    "naval",
+    "military",
+    "frontline",
+    "front-line",
+    "combat",
+    "tank",
+    "marine",
+    "reconnaissance",
+)
 _ACRONYM_MAX = 5
 
 
@@ -104,11 +148,15 @@ def gazetteer_patterns(gazetteer: Gazetteer) -> list[dict[str, Any]]:
     patterns: list[dict[str, Any]] = []
     for entity in gazetteer.entities.values():
         label = GAZETTEER_LABEL_PREFIX + entity.kind.rdf_class
-        labels = {variant for text in (entity.label, *entity.alt_labels) for variant in _variants(text)}
+        labels = {
+            variant for text in (entity.label, *entity.alt_labels) for variant in _variants(text)
+        }
         for text in sorted(labels):
             tokens = _token_pattern(text, case_sensitive=_case_sensitive(text))
             patterns.append({"label": label, "pattern": tokens, "id": entity.key})
-            if entity.kind.rdf_class in {"Organization", "ArmedForce"} and not _case_sensitive(text):
+            if entity.kind.rdf_class in {"Organization", "ArmedForce"} and not _case_sensitive(
+                text
+            ):
                 # "the Institute's", "Kremlin’s" are found by the possessive split anyway;
                 # add "the X" so the article does not split the span.
                 patterns.append(
@@ -129,8 +177,9 @@ def _force_patterns(gazetteer: Gazetteer) -> list[dict[str, Any]]:
         label = GAZETTEER_LABEL_PREFIX + "ArmedForce"
         for demonym in demonyms:
             adjective = _token_pattern(demonym, case_sensitive=_is_acronym(demonym))
-            patterns.append({"label": label, "id": force.key,
-                             "pattern": [*adjective, modifiers, noun]})  # fmt: skip
+            patterns.append(
+                {"label": label, "id": force.key, "pattern": [*adjective, modifiers, noun]}
+            )
             # English plurals of -n demonyms ("North Koreans", "Ukrainians") name the force.
             if demonym.endswith("n") and not _is_acronym(demonym):
                 plural = _token_pattern(demonym + "s", case_sensitive=False)
@@ -139,8 +188,13 @@ def _force_patterns(gazetteer: Gazetteer) -> list[dict[str, Any]]:
             for name in {capital.label, *capital.alt_labels}:
                 city = _token_pattern(name, case_sensitive=False)
                 possessive = {"LOWER": {"IN": ["'s", "’s"]}}
-                patterns.append({"label": label, "id": force.key,
-                                 "pattern": [*city, possessive, modifiers, noun]})  # fmt: skip
+                patterns.append(
+                    {
+                        "label": label,
+                        "id": force.key,
+                        "pattern": [*city, possessive, modifiers, noun],
+                    }
+                )
     return patterns
 
 
@@ -152,9 +206,11 @@ def build_pipeline(requested_model: str = "") -> Language:
     nlp.max_length = 2_000_000
     nlp.add_pipe("ckg_line_breaks", before="parser")
     ruler = nlp.add_pipe(
-        "entity_ruler", name="ckg_gazetteer", before="ner",
+        "entity_ruler",
+        name="ckg_gazetteer",
+        before="ner",
         config={"overwrite_ents": True, "validate": False},
-    )  # fmt: skip
+    )
     ruler.add_patterns(gazetteer_patterns(load_gazetteer()))  # type: ignore[attr-defined]
     return nlp
 

@@ -21,10 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pyoxigraph import RdfFormat, Store
 from rdflib import Graph
 
 from . import __version__
 from .config import Settings
+from .errors import CkgError
+from .export import atomic_write, export_store
 from .extract import extract_doc
 from .gazetteer import load_gazetteer
 from .ingest import Rejected, read_sources
@@ -33,7 +36,6 @@ from .nlp import build_pipeline, model_identity
 from .rdf import article_graph, entities_graph, referenced_entities
 from .resolve import resolve_entities
 from .store import STORE_DIR, load_nquads, swap_in
-from .export import atomic_write, export_store
 from .validate import ValidationResult, merge_results, validate_graph, with_entities
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -70,7 +72,9 @@ class RunReport:
             totals[record.status] += 1
             for key, value in record.counts.items():
                 totals[key] = totals.get(key, 0) + value
-        totals["violations"] = sum(1 for v in self.validation.violations if v.severity == "Violation")
+        totals["violations"] = sum(
+            1 for v in self.validation.violations if v.severity == "Violation"
+        )
         return totals
 
     def as_json(self, settings: Settings, model: tuple[str, str]) -> dict[str, Any]:
@@ -78,14 +82,18 @@ class RunReport:
             "conflict_kg": __version__,
             "python": platform.python_version(),
             "model": {"name": model[0], "version": model[1]},
-            "settings": {"base_iri": settings.base_iri, "include_text": settings.include_text,
-                         "batch_size": settings.batch_size, "fingerprint": settings.fingerprint()},
+            "settings": {
+                "base_iri": settings.base_iri,
+                "include_text": settings.include_text,
+                "batch_size": settings.batch_size,
+                "fingerprint": settings.fingerprint(),
+            },
             "totals": self.totals(),
             "conforms": self.validation.conforms,
             "timings_seconds": {k: round(v, 3) for k, v in self.timings.items()},
             "outputs": self.outputs,
             "inputs": [record.__dict__ for record in self.inputs],
-        }  # fmt: skip
+        }
 
 
 def _nothing(stage: str, done: int, total: int) -> None:
@@ -101,8 +109,15 @@ def read_inputs(sources: Iterable[Path]) -> tuple[list[Document], list[InputReco
         if isinstance(item, Rejected):
             records.append(InputRecord(item.identifier, item.status, item.reason, item.path))
         elif item.id in first_name:
-            records.append(InputRecord(item.identifier, "skipped",
-                                       f"same text as {first_name[item.id]}", item.path, item.id))  # fmt: skip
+            records.append(
+                InputRecord(
+                    item.identifier,
+                    "skipped",
+                    f"same text as {first_name[item.id]}",
+                    item.path,
+                    item.id,
+                )
+            )
         else:
             first_name[item.id] = item.identifier
             documents.append(item)
@@ -126,10 +141,14 @@ def extract_all(
             yield extract_doc(doc, document, gazetteer, model)
         except Exception as exc:  # one bad article must not stop the batch
             where = traceback.extract_tb(exc.__traceback__)[-1]
-            yield InputRecord(document.identifier, "failed",
-                              f"extraction failed: {type(exc).__name__}: {exc} "
-                              f"(at {Path(where.filename).name}:{where.lineno})",
-                              document.path, document.id)  # fmt: skip
+            yield InputRecord(
+                document.identifier,
+                "failed",
+                f"extraction failed: {type(exc).__name__}: {exc} "
+                f"(at {Path(where.filename).name}:{where.lineno})",
+                document.path,
+                document.id,
+            )
         progress("extract", done, len(documents))
 
 
@@ -176,10 +195,17 @@ def run_pipeline(
     graphs, entities, results = build_graphs(extractions, settings, progress)
     for extraction, result in zip(extractions, results, strict=True):
         document = extraction.document
-        records.append(InputRecord(
-            document.identifier, "ok", "", document.path, document.id, extraction.counts(),
-            sum(1 for v in result.violations if v.severity == "Violation"),
-        ))  # fmt: skip
+        records.append(
+            InputRecord(
+                document.identifier,
+                "ok",
+                "; ".join(document.notes),
+                document.path,
+                document.id,
+                extraction.counts(),
+                sum(1 for v in result.violations if v.severity == "Violation"),
+            )
+        )
     validation = merge_results(results)
     timings["rdf_and_validate"] = time.perf_counter() - clock
 
@@ -200,9 +226,12 @@ def _model(extractions: Sequence[Extraction]) -> tuple[str, str]:
 
 
 def _write_outputs(
-    out_dir: Path, graphs: Sequence[Graph], report: RunReport, settings: Settings,
+    out_dir: Path,
+    graphs: Sequence[Graph],
+    report: RunReport,
+    settings: Settings,
     extractions: Sequence[Extraction],
-) -> None:  # fmt: skip
+) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out_dir, prefix=".run-"))
     try:
@@ -225,3 +254,34 @@ def _write_outputs(
         atomic_write(out_dir / "run.json", run_json.encode("utf-8") + b"\n")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def extract_to_file(
+    sources: Iterable[Path], out_file: Path, settings: Settings, progress: Progress = _nothing
+) -> RunReport:
+    """Text -> RDF without a store: TriG (.trig) or sorted N-Quads (.nq) in one file."""
+    suffix = out_file.suffix.lower()
+    if suffix not in {".trig", ".nq"}:
+        raise CkgError(f"{out_file}: write .trig or .nq (got {suffix or 'no extension'!r})")
+    documents, records = read_inputs(sources)
+    extractions: list[Extraction] = []
+    for item in extract_all(documents, settings, progress):
+        (extractions if isinstance(item, Extraction) else records).append(item)  # type: ignore[arg-type]
+    entities = entities_graph(resolve_entities(extractions).values(), settings)
+    graphs = [article_graph(extraction, settings) for extraction in extractions]
+    for extraction in extractions:
+        document = extraction.document
+        records.append(
+            InputRecord(
+                document.identifier, "ok", "", document.path, document.id, extraction.counts()
+            )
+        )
+    data = b"".join(sorted({line for g in [*graphs, entities] for line in _nquad_lines(g)}))
+    if suffix == ".trig":
+        store = Store()
+        store.load(data, format=RdfFormat.N_QUADS)
+        data = export_store(store, "trig")
+    atomic_write(out_file, data)
+    report = RunReport(out_file, sorted(records, key=lambda r: r.identifier), merge_results([]), {})
+    report.outputs = {"graph": str(out_file)}
+    return report

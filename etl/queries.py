@@ -27,7 +27,9 @@ from .resources import query_files
 
 CKG = "https://w3id.org/conflict-kg/ontology#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
-_PARAM = re.compile(r"^param\s+(?P<name>\w+)\s*:\s*(?P<text>.*?)\s*\(default:\s*(?P<default>.+)\)\s*$")
+_PARAM = re.compile(
+    r"^param\s+(?P<name>\w+)\s*:\s*(?P<text>.*?)\s*\(default:\s*(?P<default>.+)\)\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -154,8 +156,9 @@ def bindings(query: NamedQuery, values: Mapping[str, str]) -> dict[Variable, Any
     unknown = sorted(set(values) - set(declared))
     if unknown:
         allowed = ", ".join(declared) or "none"
-        raise QueryError(f"query {query.name!r} has no parameter {', '.join(unknown)} "
-                         f"(parameters: {allowed})")  # fmt: skip
+        raise QueryError(
+            f"query {query.name!r} has no parameter {', '.join(unknown)} (parameters: {allowed})"
+        )
     return {
         Variable(name): _term(parameter, values.get(name, _default(parameter)))
         for name, parameter in declared.items()
@@ -166,9 +169,10 @@ def run_query(store: Store, query: NamedQuery, values: Mapping[str, str] | None 
     """Oxigraph's answer: QuerySolutions, QueryBoolean or QueryTriples."""
     try:
         return store.query(
-            query.text, use_default_graph_as_union=True,
+            query.text,
+            use_default_graph_as_union=True,
             substitutions=bindings(query, values or {}) or None,
-        )  # fmt: skip
+        )
     except SyntaxError as exc:
         raise QueryError(f"{query.path}: SPARQL syntax error: {exc}") from None
     except (OSError, RuntimeError) as exc:

@@ -14,7 +14,7 @@ from rdflib.namespace import DCTERMS, PROV
 
 from . import __version__
 from .config import Settings
-from .model import Claim, Entity, Event, Extraction, Mention, Quantity, Qualifier, Sentence
+from .model import Claim, Entity, Event, Extraction, Mention, Qualifier, Quantity, Sentence
 
 CKG = Namespace("https://w3id.org/conflict-kg/ontology#")
 GAZETTEER_IRI = URIRef("https://w3id.org/conflict-kg/gazetteer")
@@ -60,7 +60,7 @@ def interval(value: Decimal, qualifier: Qualifier, percent: bool) -> tuple[Decim
     }
     low, high = bounds[qualifier]
     if percent:
-        low = None if low is None else max(Decimal(0), low)
+        low = None if low is None else min(Decimal(100), max(Decimal(0), low))
         high = Decimal(100) if high is None else min(Decimal(100), high)
     return low, high
 
@@ -113,8 +113,9 @@ class _ArticleWriter:
         if document.title:
             self.add((article, DCTERMS.title, Literal(document.title)))
         if document.issued:
-            self.add((article, DCTERMS.issued, Literal(document.issued.isoformat(),
-                                                       datatype=XSD.date)))  # fmt: skip
+            self.add(
+                (article, DCTERMS.issued, Literal(document.issued.isoformat(), datatype=XSD.date))
+            )
         if document.creator:
             self.add((article, DCTERMS.creator, Literal(document.creator)))
         if document.source:
@@ -174,8 +175,11 @@ class _ArticleWriter:
         self.add((node, CKG.qualifier, CKG[quantity.qualifier.value]))
         if quantity.unit:
             self.add((node, CKG.unit, CKG[quantity.unit.value]))
-        low, high = interval(quantity.value, quantity.qualifier,
-                             percent=quantity.unit is not None and quantity.unit.value == "Percent")  # fmt: skip
+        low, high = interval(
+            quantity.value,
+            quantity.qualifier,
+            percent=quantity.unit is not None and quantity.unit.value == "Percent",
+        )
         if low is not None:
             self.add((node, CKG.minValue, _decimal(low)))
         if high is not None:

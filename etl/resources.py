@@ -23,7 +23,14 @@ def resource_dir(name: str) -> Path:
         if folder.is_dir():
             return folder
     searched = ", ".join(str(root / name) for root in _CANDIDATES)
-    raise ResourceError(f"cannot find the {name!r} folder (looked in {searched}); reinstall conflict-kg")
+    raise ResourceError(
+        f"cannot find the {name!r} folder (looked in {searched}); reinstall conflict-kg"
+    )
+
+
+def examples_dir() -> Path:
+    """The example dispatches `ckg run` reads when given no sources."""
+    return resource_dir("examples")
 
 
 def ontology_file() -> Path:

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 
 import pyshacl
-from rdflib import RDF, Graph, Literal, URIRef
+from rdflib import RDF, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import SH
 
-from .errors import ResourceError
-from .rdf import new_graph
+from .errors import InputError, ResourceError
+from .rdf import new_graph, referenced_entities
 from .resources import shapes_files
 
 
@@ -59,27 +60,34 @@ def load_shapes() -> Graph:
 def _violations(report: Graph) -> tuple[Violation, ...]:
     found = []
     for result in report.subjects(RDF.type, SH.ValidationResult):
+
         def value(predicate: URIRef, node: URIRef = result) -> str:  # type: ignore[assignment]
             term = report.value(node, predicate)
             return "" if term is None else str(term)
 
         severity = value(SH.resultSeverity).rsplit("#", 1)[-1]
-        found.append(Violation(value(SH.focusNode), value(SH.resultPath),
-                               value(SH.resultMessage), severity))  # fmt: skip
+        found.append(
+            Violation(value(SH.focusNode), value(SH.resultPath), value(SH.resultMessage), severity)
+        )
     return tuple(sorted(found, key=lambda v: (v.focus, v.path, v.message)))
 
 
 def validate_graph(data: Graph) -> ValidationResult:
     """Validate one graph (an article with its entities, or any graph a user gives)."""
     conforms, report, _text = pyshacl.validate(
-        data, shacl_graph=load_shapes(), inference="none", advanced=True,
-        allow_warnings=True, allow_infos=True,
-    )  # fmt: skip
+        data,
+        shacl_graph=load_shapes(),
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+        allow_infos=True,
+    )
     assert isinstance(report, Graph)
     violations = _violations(report)
     serious = [v for v in violations if v.severity == "Violation"]
-    return ValidationResult(conforms=bool(conforms) or not serious, report=report,
-                            violations=violations)  # fmt: skip
+    return ValidationResult(
+        conforms=bool(conforms) or not serious, report=report, violations=violations
+    )
 
 
 def with_entities(article: Graph, entities: Graph, referenced: Iterable[URIRef]) -> Graph:
@@ -105,7 +113,9 @@ def merge_results(results: Iterable[ValidationResult]) -> ValidationResult:
         conforms = conforms and result.conforms
         violations.extend(result.violations)
         for triple in result.report:
-            if triple[1] == SH.conforms or (triple[1] == RDF.type and triple[2] == SH.ValidationReport):
+            if triple[1] == SH.conforms or (
+                triple[1] == RDF.type and triple[2] == SH.ValidationReport
+            ):
                 continue
             if triple[1] == SH.result:
                 report.add((root, SH.result, triple[2]))
@@ -113,3 +123,31 @@ def merge_results(results: Iterable[ValidationResult]) -> ValidationResult:
             report.add(triple)
     report.add((root, SH.conforms, Literal(conforms)))
     return ValidationResult(conforms=conforms, report=report, violations=tuple(violations))
+
+
+_FORMATS = {".trig": "trig", ".nq": "nquads", ".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld"}
+ENTITIES_GRAPH_SUFFIX = "graph/entities"
+
+
+def validate_file(path: Path) -> ValidationResult:
+    """Validate an RDF file: each named graph with the entities graph, or a plain graph whole."""
+    fmt = _FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise InputError(str(path), f"cannot tell the RDF format; use one of {', '.join(_FORMATS)}")
+    if not path.is_file():
+        raise InputError(str(path), "no such file (run `ckg run` first, or name a graph file)")
+    dataset = Dataset()
+    try:
+        dataset.parse(path, format=fmt)
+    except Exception as exc:  # rdflib raises parser-specific types
+        raise InputError(str(path), f"not valid {fmt}: {exc}") from None
+    graphs = [g for g in dataset.graphs() if len(g)]
+    entities = next(
+        (g for g in graphs if str(g.identifier).endswith(ENTITIES_GRAPH_SUFFIX)), Graph()
+    )
+    articles = [g for g in graphs if g is not entities]
+    if not articles:
+        return validate_graph(entities)
+    return merge_results(
+        validate_graph(with_entities(g, entities, referenced_entities(g))) for g in articles
+    )

@@ -145,9 +145,7 @@ def store() -> Store:
 
 def test_fixture_follows_graph_layout(store: Store) -> None:
     """Article IRIs, graphs and offsets in the fixture obey docs/graph.md."""
-    articles = list(
-        store.quads_for_pattern(None, NamedNode(CKG + "text"), None, None)
-    )
+    articles = list(store.quads_for_pattern(None, NamedNode(CKG + "text"), None, None))
     assert len(articles) == 3
     checked = 0
     for quad in articles:
@@ -378,17 +376,49 @@ def test_shared_entities(store: Store) -> None:
 def test_speakers(store: Store) -> None:
     result = rows(store, "speakers")
     summary = [
-        (r["speakerLabel"], r["speakerType"], r["claims"], r["article"], r["asserted"],
-         r["measure"], r["value"], r["eventType"])
+        (
+            r["speakerLabel"],
+            r["speakerType"],
+            r["claims"],
+            r["article"],
+            r["asserted"],
+            r["measure"],
+            r["value"],
+            r["eventType"],
+        )
         for r in result
     ]
     assert summary == [
-        ("Institute for the Study of War", "Organization", 2, "a.txt", "quantity",
-         "TerritoryShare", Decimal(46), None),
-        ("Institute for the Study of War", "Organization", 2, "c.txt", "quantity",
-         "Killed", Decimal(300), None),
-        ("Volodymyr Zelensky", "Person", 1, "a.txt", "quantity",
-         "TroopCount", Decimal(11000), None),
+        (
+            "Institute for the Study of War",
+            "Organization",
+            2,
+            "a.txt",
+            "quantity",
+            "TerritoryShare",
+            Decimal(46),
+            None,
+        ),
+        (
+            "Institute for the Study of War",
+            "Organization",
+            2,
+            "c.txt",
+            "quantity",
+            "Killed",
+            Decimal(300),
+            None,
+        ),
+        (
+            "Volodymyr Zelensky",
+            "Person",
+            1,
+            "a.txt",
+            "quantity",
+            "TroopCount",
+            Decimal(11000),
+            None,
+        ),
         ("Volodymyr Zelensky", "Person", 1, "a.txt", "event", None, None, "Deployment"),
     ]
     assert result[2]["sentence"].endswith("Zelensky said.")
@@ -451,9 +481,7 @@ def test_figure_evidence(store: Store) -> None:
     assert triples
     assert not any(isinstance(t.subject, BlankNode) for t in triples)
     values = {
-        (t.subject.value, py(t.object))
-        for t in triples
-        if t.predicate == NamedNode(CKG + "value")
+        (t.subject.value, py(t.object)) for t in triples if t.predicate == NamedNode(CKG + "value")
     }
     assert sorted(v for _q, v in values) == sorted(
         Decimal(v) for v in (11000, 46, 12000, 60, 11000, 300)

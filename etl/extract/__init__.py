@@ -29,13 +29,17 @@ __all__ = ["extract_doc", "extract_documents"]
 
 
 def _sentences(doc: Doc, text: str) -> dict[int, Sentence]:
-    """Sentences keyed by spaCy's start offset, trimmed of surrounding white space."""
+    """Sentences keyed by spaCy's start offset, trimmed of surrounding white space.
+
+    Trimming reads the masked text spaCy saw, so a sentence never reaches into the
+    left-out lines around it; its text is then the article's own.
+    """
     found: dict[int, Sentence] = {}
     for sent in doc.sents:
-        raw = text[sent.start_char : sent.end_char]
-        stripped = raw.strip()
-        begin = sent.start_char + (len(raw) - len(raw.lstrip()))
-        found[sent.start_char] = Sentence(begin, begin + len(stripped), stripped)
+        seen = doc.text[sent.start_char : sent.end_char]
+        begin = sent.start_char + (len(seen) - len(seen.lstrip()))
+        end = begin + len(seen.strip())
+        found[sent.start_char] = Sentence(begin, end, text[begin:end])
     return found
 
 
@@ -47,22 +51,27 @@ def extract_doc(
     mentions, entities = find_mentions(doc, gazetteer)
     quantities = find_quantities(doc, sentences, mentions, entities, gazetteer, document.issued)
     events = find_events(doc, sentences, mentions, entities, document.issued)
-    claims, unnamed = find_claims(doc, sentences, mentions, entities, quantities, events,
-                                  document.id)  # fmt: skip
-    used = {f.sentence for f in [*quantities, *events, *claims]}
-    referenced = {q.about for q in quantities} | {q.place for q in quantities}
-    referenced |= {key for e in events for key in (e.agent, e.place, e.target)}
+    claims, unnamed = find_claims(
+        doc, sentences, mentions, entities, quantities, events, document.id
+    )
+    used = {q.sentence for q in quantities} | {e.sentence for e in events}
+    used |= {c.sentence for c in claims}
+    referenced = {key for q in quantities for key in (q.about, q.place) if key}
+    referenced |= {key for e in events for key in (e.agent, e.place, e.target) if key}
     referenced |= {c.speaker for c in claims}
-    for key in referenced - set(entities) - set(unnamed) - {None}:
+    for key in referenced - set(entities) - set(unnamed):
         entities[key] = gazetteer.entities[key]  # e.g. the state a capital speaks for
     return Extraction(
         document=document,
         sentences=tuple(sorted(used, key=lambda s: s.begin)),
         mentions=tuple(mentions),
         entities=tuple(sorted({**entities, **unnamed}.values(), key=lambda e: e.key)),
-        quantities=tuple(quantities), events=tuple(events), claims=tuple(claims),
-        model_name=model[0], model_version=model[1],
-    )  # fmt: skip
+        quantities=tuple(quantities),
+        events=tuple(events),
+        claims=tuple(claims),
+        model_name=model[0],
+        model_version=model[1],
+    )
 
 
 def extract_documents(

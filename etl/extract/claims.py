@@ -22,27 +22,98 @@ from ..model import Claim, Entity, EntityKind, Event, Mention, Quantity, Sentenc
 from .entities import actor_key, slug
 
 CUE_VERBS = {
-    "say", "tell", "announce", "report", "confirm", "state", "note", "warn", "add", "claim",
-    "estimate", "indicate", "emphasize", "emphasise", "reveal", "disclose", "suggest", "assume",
-    "argue", "believe", "speak", "write", "insist", "deny", "stress", "acknowledge", "explain",
-    "predict", "assess", "describe", "highlight", "allege", "admit", "declare", "assert",
-    "tweet", "post", "concede", "caution", "accuse", "reckon", "calculate", "put",
-}  # fmt: skip
+    "say",
+    "tell",
+    "announce",
+    "report",
+    "confirm",
+    "state",
+    "note",
+    "warn",
+    "add",
+    "claim",
+    "estimate",
+    "indicate",
+    "emphasize",
+    "emphasise",
+    "reveal",
+    "disclose",
+    "suggest",
+    "assume",
+    "argue",
+    "believe",
+    "speak",
+    "write",
+    "insist",
+    "deny",
+    "stress",
+    "acknowledge",
+    "explain",
+    "predict",
+    "assess",
+    "describe",
+    "highlight",
+    "allege",
+    "admit",
+    "declare",
+    "assert",
+    "tweet",
+    "post",
+    "concede",
+    "caution",
+    "accuse",
+    "reckon",
+    "calculate",
+    "put",
+}
 SOURCE_NOUNS = {
-    "official", "officials", "analyst", "analysts", "expert", "experts", "source", "sources",
-    "commander", "commanders", "spokesperson", "spokesman", "spokeswoman", "blogger",
-    "bloggers", "intelligence", "observer", "observers", "diplomat", "diplomats",
-    "minister", "ministry", "soldier", "soldiers", "officer", "officers", "researcher",
-    "researchers", "monitor", "monitors", "journalist", "journalists", "correspondent",
-}  # fmt: skip
+    "official",
+    "officials",
+    "analyst",
+    "analysts",
+    "expert",
+    "experts",
+    "source",
+    "sources",
+    "commander",
+    "commanders",
+    "spokesperson",
+    "spokesman",
+    "spokeswoman",
+    "blogger",
+    "bloggers",
+    "intelligence",
+    "observer",
+    "observers",
+    "diplomat",
+    "diplomats",
+    "minister",
+    "ministry",
+    "soldier",
+    "soldiers",
+    "officer",
+    "officers",
+    "researcher",
+    "researchers",
+    "monitor",
+    "monitors",
+    "journalist",
+    "journalists",
+    "correspondent",
+}
 PRONOUNS = {"he", "she"}
 QUOTES = {'"', "“", "”", "«", "»", "„"}
 
 
 # When the subject names several actors ("the US think tank Institute for the Study
 # of War"), the most specific one speaks.
-SPEAKER_PRIORITY = [EntityKind.PERSON, EntityKind.ORGANIZATION, EntityKind.ARMED_FORCE,
-                    EntityKind.STATE, EntityKind.PLACE]  # fmt: skip
+SPEAKER_PRIORITY = [
+    EntityKind.PERSON,
+    EntityKind.ORGANIZATION,
+    EntityKind.ARMED_FORCE,
+    EntityKind.STATE,
+    EntityKind.PLACE,
+]
 _NAME_PARTS = {"compound", "appos", "conj", "nmod", "amod", "poss", "flat", "cc"}
 
 
@@ -65,8 +136,11 @@ def _actor_mention(
     core = _subject_core(tokens)
     spans = [(t.idx, t.idx + len(t.text)) for t in core]
     inside = [m for m in mentions if any(b < m.end and m.begin < e for b, e in spans)]
-    speakers = [m for m in inside if entities[m.entity].kind is not EntityKind.PLACE
-                or entities[m.entity].capital_of]  # fmt: skip
+    speakers = [
+        m
+        for m in inside
+        if entities[m.entity].kind is not EntityKind.PLACE or entities[m.entity].capital_of
+    ]
     if not speakers:
         return None
     return min(speakers, key=lambda m: (SPEAKER_PRIORITY.index(entities[m.entity].kind), m.begin))
@@ -78,11 +152,15 @@ def _unnamed_source(tokens: list[Token], document_id: str) -> Entity | None:
         return None
     words = [t for t in noun.subtree if t.i <= noun.i and t.dep_ != "det" and not t.is_punct]
     label = " ".join(t.text for t in words) or noun.text
-    kind = EntityKind.PERSON if noun.tag_ == "NN" and noun.lower_ not in {
-        "intelligence", "ministry"} else EntityKind.ORGANIZATION  # fmt: skip
+    kind = (
+        EntityKind.PERSON
+        if noun.tag_ == "NN" and noun.lower_ not in {"intelligence", "ministry"}
+        else EntityKind.ORGANIZATION
+    )
     # Unnamed sources are not the same actor in two articles, so the key is scoped.
-    return Entity(key=f"{kind.value}/unnamed-{document_id[:12]}-{slug(label)}", kind=kind,
-                  label=label)  # fmt: skip
+    return Entity(
+        key=f"{kind.value}/unnamed-{document_id[:12]}-{slug(label)}", kind=kind, label=label
+    )
 
 
 def _speaker_tokens(cue: Token) -> list[Token] | None:
@@ -109,10 +187,14 @@ class _Speakers:
 
 
 def find_claims(
-    doc: Doc, sentences: dict[int, Sentence], mentions: list[Mention],
-    entities: dict[str, Entity], quantities: list[Quantity], events: list[Event],
+    doc: Doc,
+    sentences: dict[int, Sentence],
+    mentions: list[Mention],
+    entities: dict[str, Entity],
+    quantities: list[Quantity],
+    events: list[Event],
     document_id: str,
-) -> tuple[list[Claim], dict[str, Entity]]:  # fmt: skip
+) -> tuple[list[Claim], dict[str, Entity]]:
     """Claims in text order, and the unnamed-source actors they introduce."""
     claims: list[Claim] = []
     unnamed: dict[str, Entity] = {}
@@ -120,18 +202,30 @@ def find_claims(
     previous_speaker: str | None = None
     for sent in doc.sents:
         sentence = sentences[sent.start_char]
-        facts = tuple(f.key for f in [*quantities, *events] if f.sentence == sentence)
-        found = _claims_of_sentence(sent, sentence, mentions, entities, unnamed, memory,
-                                    document_id, facts)  # fmt: skip
+        facts = tuple(q.key for q in quantities if q.sentence == sentence)
+        facts += tuple(e.key for e in events if e.sentence == sentence)
+        found = _claims_of_sentence(
+            sent, sentence, mentions, entities, unnamed, memory, document_id, facts
+        )
         if not found and previous_speaker and _is_quotation(sent):
             quote = sent[0] if sent[0].text in QUOTES else sent[-1]
-            found = [Claim(quote.idx, quote.idx + len(quote.text), quote.text, sentence,
-                           previous_speaker, facts)]  # fmt: skip
+            found = [
+                Claim(
+                    quote.idx,
+                    quote.idx + len(quote.text),
+                    quote.text,
+                    sentence,
+                    previous_speaker,
+                    facts,
+                )
+            ]
         claims.extend(found)
         previous_speaker = found[-1].speaker if found else None
         for mention in mentions:
-            if sent.start_char <= mention.begin < sent.end_char and \
-                    entities[mention.entity].kind is EntityKind.PERSON:  # fmt: skip
+            if (
+                sent.start_char <= mention.begin < sent.end_char
+                and entities[mention.entity].kind is EntityKind.PERSON
+            ):
                 memory.last_person = mention.entity
     return claims, unnamed
 
@@ -142,16 +236,20 @@ def _is_quotation(sent: SpacySpan) -> bool:
 
 
 def _claims_of_sentence(
-    sent: SpacySpan, sentence: Sentence, mentions: list[Mention],
-    entities: dict[str, Entity], unnamed: dict[str, Entity], memory: _Speakers,
-    document_id: str, facts: tuple[str, ...],
-) -> list[Claim]:  # fmt: skip
+    sent: SpacySpan,
+    sentence: Sentence,
+    mentions: list[Mention],
+    entities: dict[str, Entity],
+    unnamed: dict[str, Entity],
+    memory: _Speakers,
+    document_id: str,
+    facts: tuple[str, ...],
+) -> list[Claim]:
     claims: dict[str, Claim] = {}
     for token in sent:
         speaker_tokens: list[Token] | None = None
         cue: SpacySpan | Token = token
-        if token.lower_ == "according" and token.i + 1 < sent.end and \
-                token.nbor().lower_ == "to":  # fmt: skip
+        if token.lower_ == "according" and token.i + 1 < sent.end and token.nbor().lower_ == "to":
             to = token.nbor()
             objects = [c for c in to.children if c.dep_ == "pobj"]
             speaker_tokens = list(objects[0].subtree) if objects else None
@@ -160,8 +258,7 @@ def _claims_of_sentence(
             speaker_tokens = _speaker_tokens(token)
         if not speaker_tokens:
             continue
-        speaker = _resolve_speaker(speaker_tokens, mentions, entities, unnamed, memory,
-                                   document_id)  # fmt: skip
+        speaker = _resolve_speaker(speaker_tokens, mentions, entities, unnamed, memory, document_id)
         if speaker is None or speaker in claims:
             continue
         begin = cue.idx if isinstance(cue, Token) else cue.start_char
@@ -173,9 +270,13 @@ def _claims_of_sentence(
 
 
 def _resolve_speaker(
-    tokens: list[Token], mentions: list[Mention], entities: dict[str, Entity],
-    unnamed: dict[str, Entity], memory: _Speakers, document_id: str,
-) -> str | None:  # fmt: skip
+    tokens: list[Token],
+    mentions: list[Mention],
+    entities: dict[str, Entity],
+    unnamed: dict[str, Entity],
+    memory: _Speakers,
+    document_id: str,
+) -> str | None:
     if len(tokens) == 1 and tokens[0].lower_ in PRONOUNS:
         return memory.last_person
     mention = _actor_mention(tokens, mentions, entities)

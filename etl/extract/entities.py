@@ -29,21 +29,92 @@ NER_KINDS = {
 }
 # Words that precede a name without being part of it.
 TITLES = {
-    "president", "prime", "minister", "general", "gen.", "gen", "colonel", "col.", "lt.",
-    "lieutenant", "major", "captain", "commander", "chief", "dr.", "dr", "mr.", "mr", "mrs.",
-    "mrs", "ms.", "ms", "sir", "spokesperson", "spokesman", "spokeswoman", "secretary",
-    "chancellor", "foreign", "defence", "defense", "ukrainian", "russian", "american",
-    "u.s.", "us", "former", "deputy", "supreme", "leader", "king", "queen", "senator",
-    "sen.", "rep.", "ambassador", "analyst", "expert", "the", "editor", "professor", "prof.",
-}  # fmt: skip
+    "president",
+    "prime",
+    "minister",
+    "general",
+    "gen.",
+    "gen",
+    "colonel",
+    "col.",
+    "lt.",
+    "lieutenant",
+    "major",
+    "captain",
+    "commander",
+    "chief",
+    "dr.",
+    "dr",
+    "mr.",
+    "mr",
+    "mrs.",
+    "mrs",
+    "ms.",
+    "ms",
+    "sir",
+    "spokesperson",
+    "spokesman",
+    "spokeswoman",
+    "secretary",
+    "chancellor",
+    "foreign",
+    "defence",
+    "defense",
+    "ukrainian",
+    "russian",
+    "american",
+    "u.s.",
+    "us",
+    "former",
+    "deputy",
+    "supreme",
+    "leader",
+    "king",
+    "queen",
+    "senator",
+    "sen.",
+    "rep.",
+    "ambassador",
+    "analyst",
+    "expert",
+    "the",
+    "editor",
+    "professor",
+    "prof.",
+}
 _KIND_OF_LABEL = {GAZETTEER_LABEL_PREFIX + k.rdf_class: k for k in EntityKind}
 # Nouns that, in apposition to a name, say the name is a person's ("Oleksii, the commander").
 ROLE_NOUNS = {
-    "commander", "president", "minister", "spokesperson", "spokesman", "spokeswoman",
-    "defector", "analyst", "expert", "official", "officer", "soldier", "general", "governor",
-    "researcher", "director", "head", "chief", "leader", "adviser", "advisor", "colonel",
-    "journalist", "correspondent", "professor", "fellow", "editor", "lawmaker", "mayor",
-}  # fmt: skip
+    "commander",
+    "president",
+    "minister",
+    "spokesperson",
+    "spokesman",
+    "spokeswoman",
+    "defector",
+    "analyst",
+    "expert",
+    "official",
+    "officer",
+    "soldier",
+    "general",
+    "governor",
+    "researcher",
+    "director",
+    "head",
+    "chief",
+    "leader",
+    "adviser",
+    "advisor",
+    "colonel",
+    "journalist",
+    "correspondent",
+    "professor",
+    "fellow",
+    "editor",
+    "lawmaker",
+    "mayor",
+}
 SPEECH_VERBS = {"say", "tell", "report", "announce", "confirm", "add", "write", "warn", "note"}
 
 
@@ -85,8 +156,9 @@ def _is_person_by_role(span: SpacySpan) -> bool:
     """
     root = span.root
     related = [*root.children, root.head] if root.dep_ != "ROOT" else list(root.children)
-    if any(t.dep_ == "appos" or root.dep_ == "appos" for t in related if t.lemma_.lower()
-           in ROLE_NOUNS):  # fmt: skip
+    if any(
+        t.dep_ == "appos" or root.dep_ == "appos" for t in related if t.lemma_.lower() in ROLE_NOUNS
+    ):
         return True
     return root.dep_ == "nsubj" and root.head.lemma_.lower() in SPEECH_VERBS
 
@@ -140,8 +212,9 @@ def _coordinated_forces(
         force = gazetteer.main_force(state_key)
         if force is not None and previous.text in demonyms:
             entities.setdefault(force.key, force)
-            return [Mention(previous.idx, previous.idx + len(previous.text), previous.text,
-                            force.key)]  # fmt: skip
+            return [
+                Mention(previous.idx, previous.idx + len(previous.text), previous.text, force.key)
+            ]
     return []
 
 

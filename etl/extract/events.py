@@ -17,32 +17,60 @@ from .entities import actor_key
 from .time import time_near
 
 VERB_TRIGGERS = {
-    "deploy": EventType.DEPLOYMENT, "redeploy": EventType.DEPLOYMENT,
-    "dispatch": EventType.DEPLOYMENT, "mobilize": EventType.DEPLOYMENT,
-    "mobilise": EventType.DEPLOYMENT, "station": EventType.DEPLOYMENT,
-    "send": EventType.DEPLOYMENT, "invade": EventType.OFFENSIVE,
-    "advance": EventType.ADVANCE, "withdraw": EventType.WITHDRAWAL,
-    "retreat": EventType.WITHDRAWAL, "attack": EventType.ATTACK, "breach": EventType.ATTACK,
-    "overwhelm": EventType.ATTACK, "shell": EventType.ATTACK, "bomb": EventType.ATTACK,
-    "strike": EventType.ATTACK, "storm": EventType.ATTACK, "capture": EventType.CAPTURE,
-    "seize": EventType.CAPTURE, "recapture": EventType.CAPTURE, "retake": EventType.CAPTURE,
-    "reclaim": EventType.CAPTURE, "regain": EventType.CAPTURE, "liberate": EventType.CAPTURE,
+    "deploy": EventType.DEPLOYMENT,
+    "redeploy": EventType.DEPLOYMENT,
+    "dispatch": EventType.DEPLOYMENT,
+    "mobilize": EventType.DEPLOYMENT,
+    "mobilise": EventType.DEPLOYMENT,
+    "station": EventType.DEPLOYMENT,
+    "send": EventType.DEPLOYMENT,
+    "invade": EventType.OFFENSIVE,
+    "advance": EventType.ADVANCE,
+    "withdraw": EventType.WITHDRAWAL,
+    "retreat": EventType.WITHDRAWAL,
+    "attack": EventType.ATTACK,
+    "breach": EventType.ATTACK,
+    "overwhelm": EventType.ATTACK,
+    "shell": EventType.ATTACK,
+    "bomb": EventType.ATTACK,
+    "strike": EventType.ATTACK,
+    "storm": EventType.ATTACK,
+    "capture": EventType.CAPTURE,
+    "seize": EventType.CAPTURE,
+    "recapture": EventType.CAPTURE,
+    "retake": EventType.CAPTURE,
+    "reclaim": EventType.CAPTURE,
+    "regain": EventType.CAPTURE,
+    "liberate": EventType.CAPTURE,
     "ratify": EventType.TREATY_RATIFICATION,
-}  # fmt: skip
+}
 NOUN_TRIGGERS = {
-    "deployment": EventType.DEPLOYMENT, "mobilization": EventType.DEPLOYMENT,
-    "mobilisation": EventType.DEPLOYMENT, "offensive": EventType.OFFENSIVE,
-    "counteroffensive": EventType.OFFENSIVE, "counter-offensive": EventType.OFFENSIVE,
-    "incursion": EventType.OFFENSIVE, "invasion": EventType.OFFENSIVE,
-    "assault": EventType.OFFENSIVE, "foray": EventType.OFFENSIVE,
-    "advance": EventType.ADVANCE, "gain": EventType.ADVANCE, "progress": EventType.ADVANCE,
-    "breakthrough": EventType.ADVANCE, "withdrawal": EventType.WITHDRAWAL,
-    "retreat": EventType.WITHDRAWAL, "pullout": EventType.WITHDRAWAL,
-    "attack": EventType.ATTACK, "strike": EventType.ATTACK, "shelling": EventType.ATTACK,
-    "bombardment": EventType.ATTACK, "capture": EventType.CAPTURE,
-    "recapture": EventType.CAPTURE, "seizure": EventType.CAPTURE,
+    "deployment": EventType.DEPLOYMENT,
+    "mobilization": EventType.DEPLOYMENT,
+    "mobilisation": EventType.DEPLOYMENT,
+    "offensive": EventType.OFFENSIVE,
+    "counteroffensive": EventType.OFFENSIVE,
+    "counter-offensive": EventType.OFFENSIVE,
+    "incursion": EventType.OFFENSIVE,
+    "invasion": EventType.OFFENSIVE,
+    "assault": EventType.OFFENSIVE,
+    "foray": EventType.OFFENSIVE,
+    "advance": EventType.ADVANCE,
+    "gain": EventType.ADVANCE,
+    "progress": EventType.ADVANCE,
+    "breakthrough": EventType.ADVANCE,
+    "withdrawal": EventType.WITHDRAWAL,
+    "retreat": EventType.WITHDRAWAL,
+    "pullout": EventType.WITHDRAWAL,
+    "attack": EventType.ATTACK,
+    "strike": EventType.ATTACK,
+    "shelling": EventType.ATTACK,
+    "bombardment": EventType.ATTACK,
+    "capture": EventType.CAPTURE,
+    "recapture": EventType.CAPTURE,
+    "seizure": EventType.CAPTURE,
     "ratification": EventType.TREATY_RATIFICATION,
-}  # fmt: skip
+}
 AID_WORDS = {"aid", "assistance", "support"}
 AID_HEADS = {"package", "tranche"}
 # "sent" deploys only when what is sent are troops.
@@ -77,8 +105,11 @@ def _mention_in(tokens: list[Token], mentions: list[Mention]) -> Mention | None:
 
 
 def _actor(tokens: list[Token], mentions: list[Mention], entities: dict[str, Entity]) -> str | None:
-    actor_mentions = [m for m in mentions if entities[m.entity].kind is not EntityKind.PLACE
-                      or entities[m.entity].capital_of]  # fmt: skip
+    actor_mentions = [
+        m
+        for m in mentions
+        if entities[m.entity].kind is not EntityKind.PLACE or entities[m.entity].capital_of
+    ]
     found = _mention_in(tokens, actor_mentions)
     return actor_key(entities[found.entity]) if found else None
 
@@ -116,16 +147,22 @@ def _target(token: Token, mentions: list[Mention], entities: dict[str, Entity]) 
 def _place(sent: SpacySpan, mentions: list[Mention], entities: dict[str, Entity]) -> str | None:
     for mention in mentions:
         entity = entities[mention.entity]
-        if sent.start_char <= mention.begin < sent.end_char and entity.kind is EntityKind.PLACE \
-                and entity.capital_of is None:  # fmt: skip
+        if (
+            sent.start_char <= mention.begin < sent.end_char
+            and entity.kind is EntityKind.PLACE
+            and entity.capital_of is None
+        ):
             return entity.key
     return None
 
 
 def find_events(
-    doc: Doc, sentences: dict[int, Sentence], mentions: list[Mention],
-    entities: dict[str, Entity], issued: object = None,
-) -> list[Event]:  # fmt: skip
+    doc: Doc,
+    sentences: dict[int, Sentence],
+    mentions: list[Mention],
+    entities: dict[str, Entity],
+    issued: object = None,
+) -> list[Event]:
     events: list[Event] = []
     for sent in doc.sents:
         seen: set[EventType] = set()
@@ -137,12 +174,16 @@ def find_events(
             time_text, time_value = time_near(doc, sent, token.idx, issued)
             events.append(
                 Event(
-                    begin=token.idx, end=token.idx + len(token.text), text=token.text,
-                    sentence=sentences[sent.start_char], type=event_type,
+                    begin=token.idx,
+                    end=token.idx + len(token.text),
+                    text=token.text,
+                    sentence=sentences[sent.start_char],
+                    type=event_type,
                     agent=_agent(token, mentions, entities),
                     place=_place(sent, mentions, entities),
                     target=_target(token, mentions, entities),
-                    time_text=time_text, time=time_value,
-                )  # fmt: skip
+                    time_text=time_text,
+                    time=time_value,
+                )
             )
     return events

@@ -26,18 +26,59 @@ from ..model import Entity, EntityKind, Measure, Mention, Qualifier, Quantity, S
 from .time import time_near
 
 WORD_NUMBERS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12,
-}  # fmt: skip
-SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12,
-          "k": 10**3, "m": 10**6, "mn": 10**6, "bn": 10**9, "mln": 10**6}  # fmt: skip
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
+    "dozen": 12,
+}
+SCALES = {
+    "thousand": 10**3,
+    "million": 10**6,
+    "billion": 10**9,
+    "trillion": 10**12,
+    "k": 10**3,
+    "m": 10**6,
+    "mn": 10**6,
+    "bn": 10**9,
+    "mln": 10**6,
+}
 CURRENCY_SIGNS = {"$": Unit.USD, "€": Unit.EUR, "£": Unit.GBP, "₴": Unit.UAH, "₽": Unit.RUB}
-CURRENCY_WORDS = {"dollar": Unit.USD, "euro": Unit.EUR, "pound": Unit.GBP,
-                  "hryvnia": Unit.UAH, "hryvnias": Unit.UAH, "rouble": Unit.RUB,
-                  "ruble": Unit.RUB, "usd": Unit.USD, "eur": Unit.EUR}  # fmt: skip
+CURRENCY_WORDS = {
+    "dollar": Unit.USD,
+    "euro": Unit.EUR,
+    "pound": Unit.GBP,
+    "hryvnia": Unit.UAH,
+    "hryvnias": Unit.UAH,
+    "rouble": Unit.RUB,
+    "ruble": Unit.RUB,
+    "usd": Unit.USD,
+    "eur": Unit.EUR,
+}
 
 # Qualifier phrases, longest first, as lower-case word sequences before the figure.
 QUALIFIERS_BEFORE: tuple[tuple[tuple[str, ...], Qualifier], ...] = tuple(
@@ -45,69 +86,234 @@ QUALIFIERS_BEFORE: tuple[tuple[tuple[str, ...], Qualifier], ...] = tuple(
         (
             (tuple(phrase.split()), qualifier)
             for qualifier, phrases in {
-                Qualifier.MORE_THAN: ["more than", "over", "upwards of", "in excess of",
-                                      "above", "well over", "more then"],
-                Qualifier.AT_LEAST: ["at least", "no fewer than", "no less than",
-                                     "a minimum of", "not less than"],
-                Qualifier.UP_TO: ["up to", "as many as", "as much as", "at most",
-                                  "no more than", "a maximum of", "fewer than", "less than"],
-                Qualifier.NEARLY: ["nearly", "almost", "approaching", "close to",
-                                   "just under", "just short of", "nigh on"],
-                Qualifier.APPROXIMATELY: ["approximately", "about", "around", "some",
-                                          "roughly", "an estimated", "estimated at",
-                                          "estimated", "circa", "approx.", "approx",
-                                          "an approximate", "about some", "round about",
-                                          "reportedly around"],
+                Qualifier.MORE_THAN: [
+                    "more than",
+                    "over",
+                    "upwards of",
+                    "in excess of",
+                    "above",
+                    "well over",
+                    "more then",
+                ],
+                Qualifier.AT_LEAST: [
+                    "at least",
+                    "no fewer than",
+                    "no less than",
+                    "a minimum of",
+                    "not less than",
+                ],
+                Qualifier.UP_TO: [
+                    "up to",
+                    "as many as",
+                    "as much as",
+                    "at most",
+                    "no more than",
+                    "a maximum of",
+                    "fewer than",
+                    "less than",
+                ],
+                Qualifier.NEARLY: [
+                    "nearly",
+                    "almost",
+                    "approaching",
+                    "close to",
+                    "just under",
+                    "just short of",
+                    "nigh on",
+                ],
+                Qualifier.APPROXIMATELY: [
+                    "approximately",
+                    "about",
+                    "around",
+                    "some",
+                    "roughly",
+                    "an estimated",
+                    "estimated at",
+                    "estimated",
+                    "circa",
+                    "approx.",
+                    "approx",
+                    "an approximate",
+                    "about some",
+                    "round about",
+                    "reportedly around",
+                ],
             }.items()
             for phrase in phrases
         ),
         key=lambda item: -len(item[0]),
     )
-)  # fmt: skip
-QUALIFIERS_AFTER = {("or", "more"): Qualifier.AT_LEAST, ("-plus",): Qualifier.AT_LEAST,
-                    ("plus",): Qualifier.AT_LEAST, ("or", "so"): Qualifier.APPROXIMATELY}  # fmt: skip
+)
+QUALIFIERS_AFTER = {
+    ("or", "more"): Qualifier.AT_LEAST,
+    ("-plus",): Qualifier.AT_LEAST,
+    ("plus",): Qualifier.AT_LEAST,
+    ("or", "so"): Qualifier.APPROXIMATELY,
+}
 
 PERSON_NOUNS = {
-    "troop", "troops", "soldier", "man", "men", "personnel", "serviceman", "servicemen",
-    "servicemember", "individual", "fighter", "people", "person", "recruit", "conscript",
-    "mercenary", "marine", "paratrooper", "officer", "reservist", "volunteer", "infantryman",
-    "combatant", "force", "forces", "strong", "defender",
-}  # fmt: skip
+    "troop",
+    "troops",
+    "soldier",
+    "man",
+    "men",
+    "personnel",
+    "serviceman",
+    "servicemen",
+    "servicemember",
+    "individual",
+    "fighter",
+    "people",
+    "person",
+    "recruit",
+    "conscript",
+    "mercenary",
+    "marine",
+    "paratrooper",
+    "officer",
+    "reservist",
+    "volunteer",
+    "infantryman",
+    "combatant",
+    "force",
+    "forces",
+    "strong",
+    "defender",
+}
 CIVILIAN_NOUNS = {"civilian", "child", "children", "resident", "refugee", "woman", "women"}
 CAPTIVE_NOUNS = {"prisoner", "pow", "pows", "captive", "hostage"}
 EQUIPMENT_NOUNS = {
-    "vehicle", "tank", "drone", "missile", "rocket", "shell", "howitzer", "aircraft", "jet",
-    "plane", "helicopter", "launcher", "system", "gun", "munition", "round", "bomb", "ship",
-    "boat", "artillery", "apc", "apcs", "ifv", "ifvs", "carrier", "warplane", "fighter-jet",
-    "stryker", "strykers", "bradley", "bradleys", "leopard", "leopards", "abrams", "himars",
-    "atacms", "mortar", "weapon", "piece",
-}  # fmt: skip
+    "vehicle",
+    "tank",
+    "drone",
+    "missile",
+    "rocket",
+    "shell",
+    "howitzer",
+    "aircraft",
+    "jet",
+    "plane",
+    "helicopter",
+    "launcher",
+    "system",
+    "gun",
+    "munition",
+    "round",
+    "bomb",
+    "ship",
+    "boat",
+    "artillery",
+    "apc",
+    "apcs",
+    "ifv",
+    "ifvs",
+    "carrier",
+    "warplane",
+    "fighter-jet",
+    "stryker",
+    "strykers",
+    "bradley",
+    "bradleys",
+    "leopard",
+    "leopards",
+    "abrams",
+    "himars",
+    "atacms",
+    "mortar",
+    "weapon",
+    "piece",
+}
 GROUP_NOUNS = {"group", "contingent", "force", "army", "unit", "strength", "troops", "grouping"}
 CASUALTY_WORDS = {
-    "killed": Measure.KILLED, "dead": Measure.KILLED, "death": Measure.KILLED,
-    "deaths": Measure.KILLED, "died": Measure.KILLED, "fatality": Measure.KILLED,
-    "fatalities": Measure.KILLED, "slain": Measure.KILLED, "wounded": Measure.WOUNDED,
-    "injured": Measure.WOUNDED, "injuries": Measure.WOUNDED, "captured": Measure.CAPTURED,
-    "prisoner": Measure.CAPTURED, "prisoners": Measure.CAPTURED, "missing": Measure.MISSING,
-    "casualties": Measure.CASUALTIES, "casualty": Measure.CASUALTIES, "losses": Measure.CASUALTIES,
-}  # fmt: skip
-TIME_NOUNS = {"second", "minute", "hour", "day", "week", "month", "year", "decade", "century",
-              "night", "time", "times", "am", "pm", "o'clock", "percent", "%"}  # fmt: skip
-TERRITORY_WORDS = {"territory", "territories", "area", "areas", "land", "ground", "region",
-                   "oblast", "control", "occupied", "seized", "regained", "reclaim",
-                   "reclaimed", "recaptured", "captured", "held", "liberated", "taken",
-                   "retook", "territorial"}  # fmt: skip
-AREA_UNITS = {("square", "miles"): Unit.SQUARE_MILE, ("square", "mile"): Unit.SQUARE_MILE,
-              ("square", "kilometres"): Unit.SQUARE_KILOMETRE,
-              ("square", "kilometers"): Unit.SQUARE_KILOMETRE,
-              ("square", "km"): Unit.SQUARE_KILOMETRE, ("sq", "km"): Unit.SQUARE_KILOMETRE,
-              ("km2",): Unit.SQUARE_KILOMETRE, ("km²",): Unit.SQUARE_KILOMETRE,
-              ("sq", "miles"): Unit.SQUARE_MILE}  # fmt: skip
-DISTANCE_UNITS = {"mile": Unit.MILE, "miles": Unit.MILE, "kilometre": Unit.KILOMETRE,
-                  "kilometres": Unit.KILOMETRE, "kilometer": Unit.KILOMETRE,
-                  "kilometers": Unit.KILOMETRE, "km": Unit.KILOMETRE}  # fmt: skip
-PERSON_MEASURES = {Measure.TROOP_COUNT, Measure.KILLED, Measure.WOUNDED, Measure.CAPTURED,
-                   Measure.MISSING, Measure.CASUALTIES}  # fmt: skip
+    "killed": Measure.KILLED,
+    "dead": Measure.KILLED,
+    "death": Measure.KILLED,
+    "deaths": Measure.KILLED,
+    "died": Measure.KILLED,
+    "fatality": Measure.KILLED,
+    "fatalities": Measure.KILLED,
+    "slain": Measure.KILLED,
+    "wounded": Measure.WOUNDED,
+    "injured": Measure.WOUNDED,
+    "injuries": Measure.WOUNDED,
+    "captured": Measure.CAPTURED,
+    "prisoner": Measure.CAPTURED,
+    "prisoners": Measure.CAPTURED,
+    "missing": Measure.MISSING,
+    "casualties": Measure.CASUALTIES,
+    "casualty": Measure.CASUALTIES,
+    "losses": Measure.CASUALTIES,
+}
+TIME_NOUNS = {
+    "second",
+    "minute",
+    "hour",
+    "day",
+    "week",
+    "month",
+    "year",
+    "decade",
+    "century",
+    "night",
+    "time",
+    "times",
+    "am",
+    "pm",
+    "o'clock",
+    "percent",
+    "%",
+}
+TERRITORY_WORDS = {
+    "territory",
+    "territories",
+    "area",
+    "areas",
+    "land",
+    "ground",
+    "region",
+    "oblast",
+    "control",
+    "occupied",
+    "seized",
+    "regained",
+    "reclaim",
+    "reclaimed",
+    "recaptured",
+    "captured",
+    "held",
+    "liberated",
+    "taken",
+    "retook",
+    "territorial",
+}
+AREA_UNITS = {
+    ("square", "miles"): Unit.SQUARE_MILE,
+    ("square", "mile"): Unit.SQUARE_MILE,
+    ("square", "kilometres"): Unit.SQUARE_KILOMETRE,
+    ("square", "kilometers"): Unit.SQUARE_KILOMETRE,
+    ("square", "km"): Unit.SQUARE_KILOMETRE,
+    ("sq", "km"): Unit.SQUARE_KILOMETRE,
+    ("km2",): Unit.SQUARE_KILOMETRE,
+    ("km²",): Unit.SQUARE_KILOMETRE,
+    ("sq", "miles"): Unit.SQUARE_MILE,
+}
+DISTANCE_UNITS = {
+    "mile": Unit.MILE,
+    "miles": Unit.MILE,
+    "kilometre": Unit.KILOMETRE,
+    "kilometres": Unit.KILOMETRE,
+    "kilometer": Unit.KILOMETRE,
+    "kilometers": Unit.KILOMETRE,
+    "km": Unit.KILOMETRE,
+}
+PERSON_MEASURES = {
+    Measure.TROOP_COUNT,
+    Measure.KILLED,
+    Measure.WOUNDED,
+    Measure.CAPTURED,
+    Measure.MISSING,
+    Measure.CASUALTIES,
+}
 _LOOKAHEAD = 7
 
 
@@ -159,7 +365,11 @@ class _Figure:
         self.measure: Measure | None = None
         previous = doc[index - 1] if index > 0 else None
         if previous is not None and previous.text in CURRENCY_SIGNS:
-            self.unit, self.measure, self.start = CURRENCY_SIGNS[previous.text], Measure.MONEY_AMOUNT, index - 1  # fmt: skip
+            self.unit, self.measure, self.start = (
+                CURRENCY_SIGNS[previous.text],
+                Measure.MONEY_AMOUNT,
+                index - 1,
+            )
         self._read_scale_and_unit()
 
     def _read_scale_and_unit(self) -> None:
@@ -203,15 +413,18 @@ def _counted_noun(doc: Doc, figure: _Figure, limit: int, mentions: list[Mention]
         if token.like_num or token.lower_ in {"and", "or", "of", "in", "to", "on", "at", "from"}:
             return None
         lemma = token.lemma_.lower()
-        if lemma in PERSON_NOUNS | EQUIPMENT_NOUNS | CIVILIAN_NOUNS | CAPTIVE_NOUNS or \
-                token.lower_ in PERSON_NOUNS | EQUIPMENT_NOUNS:  # fmt: skip
+        if (
+            lemma in PERSON_NOUNS | EQUIPMENT_NOUNS | CIVILIAN_NOUNS | CAPTIVE_NOUNS
+            or token.lower_ in PERSON_NOUNS | EQUIPMENT_NOUNS
+        ):
             return token
         if lemma in TIME_NOUNS or token.lower_ in TIME_NOUNS:
             return token
-        if any(m.begin <= token.idx < m.end for m in mentions) and token.pos_ in {"PROPN", "NOUN"}:
-            # "12,000 North Koreans": a force named by its demonym is counted people
-            if token.i + 1 >= len(doc) or doc[token.i + 1].pos_ not in {"PROPN", "NOUN"}:
-                return token
+        # "12,000 North Koreans": a force named by its demonym is counted people
+        in_mention = any(m.begin <= token.idx < m.end for m in mentions)
+        last_noun = token.i + 1 >= len(doc) or doc[token.i + 1].pos_ not in {"PROPN", "NOUN"}
+        if in_mention and token.pos_ in {"PROPN", "NOUN"} and last_noun:
+            return token
     return None
 
 
@@ -240,8 +453,20 @@ def _casualty_measure(doc: Doc, start: int, limit: int) -> Measure | None:
 
 
 _CLAUSE_ENDS = {";", "—", "–", "(", "while", "but", "with", "when", "as", "."}
-_REPORTING_VERBS = {"report", "say", "believe", "confirm", "estimate", "fear", "presume",
-                    "be", "have", "leave", "know", "think"}  # fmt: skip
+_REPORTING_VERBS = {
+    "report",
+    "say",
+    "believe",
+    "confirm",
+    "estimate",
+    "fear",
+    "presume",
+    "be",
+    "have",
+    "leave",
+    "know",
+    "think",
+}
 
 
 def _casualty_next(token: Token) -> bool:
@@ -256,10 +481,7 @@ def _group_before(doc: Doc, start: int, floor: int) -> bool:
         i -= 1
     if i < floor + 1 or doc[i].lower_ != "of":
         return False
-    for token in reversed(doc[max(floor, i - 3) : i]):
-        if token.lemma_.lower() in GROUP_NOUNS:
-            return True
-    return False
+    return any(token.lemma_.lower() in GROUP_NOUNS for token in doc[max(floor, i - 3) : i])
 
 
 def _measure(doc: Doc, figure: _Figure, sent: SpacySpan, mentions: list[Mention]) -> Measure | None:
@@ -312,9 +534,13 @@ def _unit(measure: Measure, figure: _Figure) -> Unit | None:
 
 
 def _about(
-    figure: _Figure, measure: Measure, sent: SpacySpan, mentions: list[Mention],
-    entities: dict[str, Entity], gazetteer: Gazetteer,
-) -> str | None:  # fmt: skip
+    figure: _Figure,
+    measure: Measure,
+    sent: SpacySpan,
+    mentions: list[Mention],
+    entities: dict[str, Entity],
+    gazetteer: Gazetteer,
+) -> str | None:
     """What is counted: a mention in the counted phrase, else the one force of the sentence."""
     doc = figure.doc
     window_end = doc[min(len(doc), figure.end + _LOOKAHEAD) - 1].idx + 1
@@ -350,9 +576,13 @@ def _place(sent: SpacySpan, mentions: list[Mention], entities: dict[str, Entity]
 
 
 def find_quantities(
-    doc: Doc, sentences: dict[int, Sentence], mentions: list[Mention],
-    entities: dict[str, Entity], gazetteer: Gazetteer, issued: object = None,
-) -> list[Quantity]:  # fmt: skip
+    doc: Doc,
+    sentences: dict[int, Sentence],
+    mentions: list[Mention],
+    entities: dict[str, Entity],
+    gazetteer: Gazetteer,
+    issued: object = None,
+) -> list[Quantity]:
     """Every figure of a known measure, in text order."""
     quantities: list[Quantity] = []
     for sent in doc.sents:
@@ -360,8 +590,9 @@ def find_quantities(
         index = sent.start
         while index < sent.end:
             token = doc[index]
-            if not (token.like_num and parse_number(token.text) is not None) or \
-                    _is_date_or_ordinal(token):  # fmt: skip
+            if not (token.like_num and parse_number(token.text) is not None) or _is_date_or_ordinal(
+                token
+            ):
                 index += 1
                 continue
             figure = _Figure(doc, index)
@@ -376,12 +607,18 @@ def find_quantities(
             time_text, time_value = time_near(doc, sent, begin, issued)
             quantities.append(
                 Quantity(
-                    begin=begin, end=end, text=doc.text[begin:end], sentence=sentence,
-                    measure=measure, value=figure.value, unit=_unit(measure, figure),
+                    begin=begin,
+                    end=end,
+                    text=doc.text[begin:end],
+                    sentence=sentence,
+                    measure=measure,
+                    value=figure.value,
+                    unit=_unit(measure, figure),
                     qualifier=qualifier,
                     about=_about(figure, measure, sent, mentions, entities, gazetteer),
                     place=_place(sent, mentions, entities),
-                    time_text=time_text, time=time_value,
-                )  # fmt: skip
+                    time_text=time_text,
+                    time=time_value,
+                )
             )
     return quantities

@@ -7,8 +7,10 @@ Resolution uses the article's date when it is known and never invents one:
 | "12 November 2024", "2024-11-12"        | that date (date)                        |
 | "October 2024"                          | that month (gYearMonth)                 |
 | "2024"                                  | that year (gYear)                       |
-| "January", "mid-October", "since May"   | the latest such month not after the article date (gYearMonth) |
-| "Monday", "on Tuesday"                  | the latest such weekday not after the article date (date) |
+| "January", "mid-October", "since May"   | the latest such month up to the article date   |
+|                                         | (gYearMonth)                                   |
+| "Monday", "on Tuesday"                  | the latest such weekday up to the article date |
+|                                         | (date)                                         |
 | "yesterday", "today"                    | relative to the article date (date)     |
 | "last summer", "last year"              | the year meant (gYear)                  |
 
@@ -23,16 +25,55 @@ from datetime import date, timedelta
 from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
 
-MONTHS = {name: i for i, name in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september",
-     "october", "november", "december"], start=1)}  # fmt: skip
+MONTHS = {
+    name: i
+    for i, name in enumerate(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
+        start=1,
+    )
+}
 MONTHS.update({name[:3]: i for name, i in list(MONTHS.items())})
 MONTHS["sept"] = 9
-WEEKDAYS = {name: i for i, name in enumerate(
-    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])}  # fmt: skip
+WEEKDAYS = {
+    name: i
+    for i, name in enumerate(
+        ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+    )
+}
 SEASONS = {"spring": 4, "summer": 7, "autumn": 10, "fall": 10, "winter": 1}
-LEADING_WORDS = {"since", "in", "as", "of", "by", "until", "till", "from", "during", "through",
-                 "before", "after", "on", "at", "earlier", "late", "early", "mid"}  # fmt: skip
+LEADING_WORDS = {
+    "since",
+    "in",
+    "as",
+    "of",
+    "by",
+    "until",
+    "till",
+    "from",
+    "during",
+    "through",
+    "before",
+    "after",
+    "on",
+    "at",
+    "earlier",
+    "late",
+    "early",
+    "mid",
+}
 
 
 def resolve(text: str, issued: date | None) -> str | None:
@@ -91,8 +132,9 @@ def _is_duration(ent: SpacySpan) -> bool:
         return False
     if re.search(r"\b(months|years|weeks|days|decades|hours)\b", lowered):
         return True
-    return bool(re.fullmatch(r"(a|an|one|two|three|four|five|six|\d+)[ -]\w+", lowered)) and \
-        not re.search("|".join(MONTHS), lowered)  # fmt: skip
+    return bool(
+        re.fullmatch(r"(a|an|one|two|three|four|five|six|\d+)[ -]\w+", lowered)
+    ) and not re.search("|".join(MONTHS), lowered)
 
 
 def stated_time(doc: Doc, ent: SpacySpan) -> tuple[int, int]:

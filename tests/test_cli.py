@@ -1,0 +1,194 @@
+"""The `ckg` commands: help, exit codes, formats, and that the README documents them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+from typer.testing import CliRunner
+
+from etl.cli import app
+
+from .conftest import EXAMPLES, ROOT
+
+runner = CliRunner()
+COMMANDS = ["run", "extract", "validate", "query", "queries", "export"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_and_is_in_the_readme(command):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+    readme = (ROOT / "README.md").read_text()
+    assert re.search(rf"`ckg {command}\b", readme), f"README does not document `ckg {command}`"
+
+
+def test_version():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and re.search(r"conflict-kg \d+\.\d+", result.output)
+
+
+def test_queries_lists_every_named_query_with_a_description():
+    result = runner.invoke(app, ["queries"])
+    assert result.exit_code == 0
+    for path in (ROOT / "queries").glob("*.rq"):
+        assert path.stem in result.output
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "table"])
+def test_query_formats(examples_run, fmt):
+    out, _ = examples_run
+    result = runner.invoke(
+        app,
+        [
+            "query",
+            "troop-figures",
+            "--format",
+            fmt,
+            "--store",
+            str(out / "store"),
+            "-p",
+            "subject=korean",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    if fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(result.output)))
+        assert rows and {"article", "value", "qualifier"} <= set(rows[0])
+        assert any(r["value"] == "15000" for r in rows)
+    elif fmt == "json":
+        data = json.loads(result.output)
+        assert data["results"]["bindings"]
+    elif fmt == "tsv":
+        assert result.output.splitlines()[0].startswith("?article")
+    else:
+        assert "row(s)" in result.output
+
+
+def test_query_construct_as_turtle(examples_run):
+    out, _ = examples_run
+    result = runner.invoke(
+        app, ["query", "figure-evidence", "--format", "ttl", "--store", str(out / "store")]
+    )
+    assert result.exit_code == 0, result.output
+    triples = list(pyoxigraph.parse(result.output.encode(), format=pyoxigraph.RdfFormat.TURTLE))
+    assert len(triples) > 50
+
+
+def test_query_inline_text_and_errors(examples_run):
+    out, _ = examples_run
+    store = ["--store", str(out / "store")]
+    ok = runner.invoke(
+        app, ["query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "-f", "csv", *store]
+    )
+    assert ok.exit_code == 0 and int(ok.output.splitlines()[1]) > 100
+    bad = runner.invoke(app, ["query", "SELECT WHERE {", *store])
+    assert bad.exit_code == 2 and "syntax" in bad.output.lower()
+    unknown = runner.invoke(app, ["query", "no-such-query", *store])
+    assert unknown.exit_code == 2 and "troop-figures" in unknown.output
+    param = runner.invoke(app, ["query", "troop-figures", "-p", "nope=1", *store])
+    assert param.exit_code == 2 and "no parameter nope" in param.output
+    missing = runner.invoke(app, ["query", "troop-figures", "--store", str(out / "absent")])
+    assert missing.exit_code == 2 and "no store" in missing.output
+
+
+@pytest.mark.parametrize(
+    ("fmt", "parse_as"),
+    [
+        ("ttl", pyoxigraph.RdfFormat.TURTLE),
+        ("trig", pyoxigraph.RdfFormat.TRIG),
+        ("nt", pyoxigraph.RdfFormat.N_TRIPLES),
+        ("nq", pyoxigraph.RdfFormat.N_QUADS),
+        ("jsonld", pyoxigraph.RdfFormat.JSON_LD),
+    ],
+)
+def test_export_formats_parse(examples_run, tmp_path, fmt, parse_as):
+    out, _ = examples_run
+    target = tmp_path / f"dump.{fmt}"
+    result = runner.invoke(
+        app, ["export", "--format", fmt, "--out", str(target), "--store", str(out / "store")]
+    )
+    assert result.exit_code == 0, result.output
+    assert len(list(pyoxigraph.parse(path=str(target), format=parse_as))) > 100
+
+
+def test_export_nq_is_sorted_and_stable(examples_run):
+    out, _ = examples_run
+    first = runner.invoke(app, ["export", "-f", "nq", "--store", str(out / "store")]).stdout_bytes
+    second = runner.invoke(app, ["export", "-f", "nq", "--store", str(out / "store")]).stdout_bytes
+    lines = first.splitlines()
+    assert first == second and lines == sorted(lines)
+
+
+def test_validate_exit_codes(examples_run, tmp_path):
+    out, _ = examples_run
+    report = tmp_path / "report.ttl"
+    good = runner.invoke(app, ["validate", str(out / "graph.trig"), "--report", str(report)])
+    assert good.exit_code == 0 and "Conforms" in good.output
+    assert report.stat().st_size > 0
+    # Break one mention's anchor so it no longer equals the text between its offsets.
+    broken = tmp_path / "broken.nq"
+    lines = runner.invoke(app, ["export", "-f", "nq", "--store", str(out / "store")]).stdout
+    lines = lines.splitlines()
+    index = next(i for i, line in enumerate(lines) if "#anchorOf>" in line and "/mention/" in line)
+    lines[index] = re.sub(r'"[^"]*"', '"not the text"', lines[index], count=1)
+    broken.write_text("\n".join(lines) + "\n")
+    bad = runner.invoke(app, ["validate", str(broken)])
+    assert bad.exit_code == 1 and "violation" in bad.output.lower()
+    missing = runner.invoke(app, ["validate", str(tmp_path / "none.trig")])
+    assert missing.exit_code == 2 and "none.trig" in missing.output
+
+
+def test_run_exit_code_and_summary(tmp_path):
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    shutil.copy(EXAMPLES / "01_wire_report.txt", corpus)
+    (corpus / "broken.jsonl").write_text("{not json}\n")
+    result = runner.invoke(app, ["run", str(corpus), "--out", str(tmp_path / "out"), "-q"])
+    assert result.exit_code == 3, result.output  # completed, with a failed input
+    assert "1 ok, 0 skipped, 1 failed" in result.output
+    assert str(tmp_path / "out" / "graph.trig") in result.output
+
+
+def test_extract_writes_trig_without_a_store(tmp_path):
+    target = tmp_path / "graph.trig"
+    result = runner.invoke(
+        app, ["extract", str(EXAMPLES / "02_analysis.md"), "--out", str(target), "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    quads = list(pyoxigraph.parse(path=str(target), format=pyoxigraph.RdfFormat.TRIG))
+    assert any(q.predicate.value.endswith("#measure") for q in quads)
+    assert not (tmp_path / "store").exists()
+    wrong = runner.invoke(
+        app, ["extract", str(EXAMPLES / "02_analysis.md"), "--out", str(tmp_path / "graph.xml")]
+    )
+    assert wrong.exit_code == 2 and ".trig or .nq" in wrong.output
+
+
+def test_no_text_leaves_the_article_text_out(tmp_path):
+    result = runner.invoke(
+        app,
+        ["run", str(EXAMPLES / "01_wire_report.txt"), "--out", str(tmp_path), "--no-text", "-q"],
+    )
+    assert result.exit_code == 0, result.output
+    predicates = {q.predicate.value for q in pyoxigraph.parse(path=str(tmp_path / "graph.trig"))}
+    assert "https://w3id.org/conflict-kg/ontology#text" not in predicates
+    assert "https://w3id.org/conflict-kg/ontology#anchorOf" in predicates
+
+
+def test_readme_quickstart_is_two_commands():
+    readme = (ROOT / "README.md").read_text()
+    quickstart = readme.split("## Quickstart", 1)[1].split("##", 1)[0]
+    commands = re.findall(r"^make \w+", quickstart, re.MULTILINE)
+    assert commands == ["make run", "make test"]
+
+
+def test_ci_calls_make_test():
+    assert "make test" in Path(ROOT / ".ci" / "run").read_text()

@@ -1,0 +1,174 @@
+"""The whole pipeline on the project's own examples: outputs, accounting, determinism."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+
+from etl.config import Settings
+from etl.errors import StoreError
+from etl.pipeline import run_pipeline
+from etl.queries import named_queries, run_query
+from etl.store import open_store
+
+from .conftest import EXAMPLES
+
+CKG = "https://w3id.org/conflict-kg/ontology#"
+
+
+def _triples(path: Path, fmt: pyoxigraph.RdfFormat) -> set[tuple[str, str, str]]:
+    return {
+        (str(q.subject), str(q.predicate), str(q.object))
+        for q in pyoxigraph.parse(path=str(path), format=fmt)
+    }
+
+
+def _sorted_nquads(out: Path) -> bytes:
+    store = open_store(out / "store")
+    data = store.dump(format=pyoxigraph.RdfFormat.N_QUADS) or b""
+    return b"".join(sorted(data.splitlines(keepends=True)))
+
+
+def test_run_writes_every_output(examples_run):
+    out, _ = examples_run
+    for name in ("graph.trig", "graph.ttl", "validation.ttl", "run.json"):
+        assert (out / name).stat().st_size > 0, name
+    assert (out / "store").is_dir()
+    assert not list(out.glob(".run-*")), "staging folders must be cleaned up"
+
+
+def test_examples_conform_to_the_shapes(examples_run):
+    out, report = examples_run
+    assert report.validation.conforms, report.validation.text()
+    validation = pyoxigraph.Store()
+    validation.load(path=str(out / "validation.ttl"), format=pyoxigraph.RdfFormat.TURTLE)
+    answer = validation.query(
+        "ASK { ?r a <http://www.w3.org/ns/shacl#ValidationReport> ; "
+        "<http://www.w3.org/ns/shacl#conforms> true }"
+    )
+    assert bool(answer)
+
+
+def test_run_json_accounts_for_every_input(examples_run):
+    out, _ = examples_run
+    run = json.loads((out / "run.json").read_text())
+    names = {record["identifier"] for record in run["inputs"]}
+    on_disk = {p.name for p in EXAMPLES.iterdir() if p.suffix in {".txt", ".md", ".html"}}
+    on_disk -= {"README.md"}  # listed in examples/.ckgignore: it describes the folder
+    assert on_disk <= names
+    jsonl = [n for n in names if n.startswith("04_roundup.jsonl/")]
+    assert len(jsonl) == 2  # one record per article of the jsonl file
+    assert all(r["status"] == "ok" for r in run["inputs"])
+    assert run["totals"]["ok"] == len(run["inputs"])
+    assert run["totals"]["quantities"] == sum(r["counts"]["quantities"] for r in run["inputs"])
+    assert run["conforms"] is True
+    assert run["model"]["name"] and run["model"]["version"]
+
+
+def test_trig_and_turtle_hold_the_same_triples(examples_run):
+    out, _ = examples_run
+    trig = _triples(out / "graph.trig", pyoxigraph.RdfFormat.TRIG)
+    turtle = _triples(out / "graph.ttl", pyoxigraph.RdfFormat.TURTLE)
+    assert trig and trig == turtle
+
+
+def test_paywall_lines_yield_no_facts(examples_run):
+    out, _ = examples_run
+    store = open_store(out / "store")
+    text = next(
+        iter(
+            store.query(
+                f"SELECT ?t WHERE {{ ?a <{CKG}text> ?t ; "
+                '<http://purl.org/dc/terms/identifier> "05_paywalled.txt" }',
+                use_default_graph_as_union=True,
+            )
+        )
+    )["t"].value
+    paywall_start = text.index("Subscribe to keep reading")
+    begins = [
+        int(s["b"].value)
+        for s in store.query(
+            f'SELECT ?b WHERE {{ ?a <http://purl.org/dc/terms/identifier> "05_paywalled.txt" . '
+            f"?f <{CKG}reportedIn> ?a ; <{CKG}beginIndex> ?b }}",
+            use_default_graph_as_union=True,
+        )
+    ]
+    assert begins and max(begins) < paywall_start
+
+
+def test_troop_figures_from_several_sources_disagree(examples_run):
+    out, _ = examples_run
+    store = open_store(out / "store")
+    rows = list(run_query(store, named_queries()["troop-figures"], {"subject": "korean"}))
+    by_article = {}
+    for row in rows:
+        by_article.setdefault(row["article"].value, set()).add(float(row["value"].value))
+    assert len(by_article) >= 4, by_article
+    figures = set().union(*by_article.values())
+    assert {11000.0, 12000.0, 15000.0} <= figures
+    conflicts = list(
+        run_query(store, named_queries()["conflicting-figures"], {"measure": "TroopCount"})
+    )
+    pairs = {frozenset((float(r["value1"].value), float(r["value2"].value))) for r in conflicts}
+    assert frozenset((11000.0, 15000.0)) in pairs
+
+
+def test_territory_shares_are_comparable_intervals(examples_run):
+    out, _ = examples_run
+    store = open_store(out / "store")
+    rows = list(run_query(store, named_queries()["territory-figures"], {}))
+    shares = {float(r["value"].value): r for r in rows if r["measure"].value.endswith("Share")}
+    assert 50.0 in shares and 60.0 in shares
+    assert float(shares[60.0]["minValue"].value) == 60.0
+    assert float(shares[60.0]["maxValue"].value) == 100.0  # a percentage is capped at 100
+    assert shares[50.0]["qualifier"].value.endswith("Nearly")
+
+
+def test_two_runs_give_identical_sorted_nquads(examples_run, tmp_path):
+    out, _ = examples_run
+    run_pipeline([EXAMPLES], tmp_path, Settings())
+    assert _sorted_nquads(out) == _sorted_nquads(tmp_path)
+    assert (out / "graph.trig").read_bytes() == (tmp_path / "graph.trig").read_bytes()
+
+
+def test_a_failed_run_leaves_earlier_outputs_intact(tmp_path, monkeypatch):
+    source = EXAMPLES / "01_wire_report.txt"
+    run_pipeline([source], tmp_path, Settings())
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+
+    def broken_load(*args, **kwargs):
+        raise StoreError("disk full (simulated)")
+
+    monkeypatch.setattr("etl.pipeline.load_nquads", broken_load)
+    with pytest.raises(StoreError):
+        run_pipeline([EXAMPLES], tmp_path, Settings())
+    after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    assert after == before
+    assert not list(tmp_path.glob(".run-*"))
+    store = open_store(tmp_path / "store")
+    assert len(store) > 0
+
+
+def test_bad_inputs_are_accounted_for_and_the_rest_completes(tmp_path):
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    (corpus / "good.txt").write_text((EXAMPLES / "01_wire_report.txt").read_text())
+    (corpus / "empty.txt").write_text("   \n")
+    (corpus / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    (corpus / "lines.jsonl").write_text('{"text": "About 300 soldiers were killed."}\nnot json\n')
+    (corpus / "z_copy.md").write_text((EXAMPLES / "01_wire_report.txt").read_text())
+    report = run_pipeline([corpus, tmp_path / "missing.txt"], tmp_path / "out", Settings())
+    status = {r.identifier: (r.status, r.reason) for r in report.inputs}
+    assert status["good.txt"][0] == "ok"
+    assert status["empty.txt"] == ("skipped", "empty file")
+    assert status["image.txt"][0] == "failed" and "binary" in status["image.txt"][1]
+    assert status["lines.jsonl/1"][0] == "ok"
+    assert status["lines.jsonl:2"][0] == "failed" and "line 2" in status["lines.jsonl:2"][1]
+    assert status["z_copy.md"][0] == "skipped" and "good.txt" in status["z_copy.md"][1]
+    assert status[str(tmp_path / "missing.txt")][0] == "failed"
+    assert report.validation.conforms
+    run = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert run["totals"]["failed"] == 3 and run["totals"]["ok"] == 2
