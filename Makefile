@@ -25,7 +25,7 @@ run: $(STAMP)  ## run the pipeline on examples/ and say where the outputs are
 
 lint: $(STAMP)  ## ruff and mypy
 	$(BIN)/ruff check etl tests bench
-	$(BIN)/ruff format --check etl
+	$(BIN)/ruff format --check etl tests bench
 	$(BIN)/mypy
 
 format: $(STAMP)  ## apply ruff's fixes and formatting

@@ -172,3 +172,36 @@ def test_bad_inputs_are_accounted_for_and_the_rest_completes(tmp_path):
     assert report.validation.conforms
     run = json.loads((tmp_path / "out" / "run.json").read_text())
     assert run["totals"]["failed"] == 3 and run["totals"]["ok"] == 2
+
+
+def test_a_changed_article_replaces_only_its_own_graph(tmp_path):
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    for name in ("01_wire_report.txt", "02_analysis.md"):
+        (corpus / name).write_text((EXAMPLES / name).read_text())
+    first = run_pipeline([corpus], tmp_path / "out", Settings())
+    before = {r.identifier: r.sha256 for r in first.inputs}
+    graphs_before = _graphs(tmp_path / "out")
+
+    changed = (
+        (corpus / "02_analysis.md").read_text().replace("nearly 50 percent", "about 55 percent")
+    )
+    (corpus / "02_analysis.md").write_text(changed)
+    second = run_pipeline([corpus], tmp_path / "out", Settings())
+    after = {r.identifier: r.sha256 for r in second.inputs}
+    graphs_after = _graphs(tmp_path / "out")
+
+    old, new = before["02_analysis.md"], after["02_analysis.md"]
+    assert old != new and before["01_wire_report.txt"] == after["01_wire_report.txt"]
+    assert not any(old in g for g in graphs_after), "the old version's graph must be gone"
+    assert any(new in g for g in graphs_after)
+    unchanged = next(g for g in graphs_before if before["01_wire_report.txt"] in g)
+    assert graphs_after[unchanged] == graphs_before[unchanged]
+
+
+def _graphs(out: Path) -> dict[str, set[str]]:
+    """Named graph IRI -> its triples, as N-Triples lines."""
+    found: dict[str, set[str]] = {}
+    for quad in pyoxigraph.parse(path=str(out / "graph.trig"), format=pyoxigraph.RdfFormat.TRIG):
+        found.setdefault(str(quad.graph_name), set()).add(str(quad.triple))
+    return found
