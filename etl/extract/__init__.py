@@ -5,6 +5,7 @@
     events.py      events of the contract types with agent, place, target, time
     claims.py      who said what, linked to the facts they carry
     time.py        stated times and their calendar values
+    roles.py       how entities fill the roles of facts (actor, place)
 
 spaCy runs on `Document.masked_text()`, which has the same length as the
 article text, so every offset spaCy reports is an offset into the article.

@@ -19,7 +19,8 @@ from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
 from ..model import Claim, Entity, EntityKind, Event, Mention, Quantity, Sentence
-from .entities import actor_key, slug
+from .entities import slug
+from .roles import actor_key
 
 CUE_VERBS = {
     "say",

@@ -128,11 +128,6 @@ def slug(text: str) -> str:
     return "x-" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def actor_key(entity: Entity) -> str:
-    """The actor an entity stands for: a capital speaks and acts for its state."""
-    return entity.capital_of or entity.key
-
-
 def clean_name(span: SpacySpan) -> SpacySpan | None:
     """The name without leading titles, articles and a trailing possessive; None if no name."""
     start, end = span.start, span.end

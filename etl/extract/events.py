@@ -10,10 +10,9 @@ At most one event of each type is kept per sentence.
 from __future__ import annotations
 
 from spacy.tokens import Doc, Token
-from spacy.tokens import Span as SpacySpan
 
 from ..model import Entity, EntityKind, Event, EventType, Mention, Sentence
-from .entities import actor_key
+from .roles import actor_key, first_place
 from .time import time_near
 
 VERB_TRIGGERS = {
@@ -144,18 +143,6 @@ def _target(token: Token, mentions: list[Mention], entities: dict[str, Entity]) 
     return None
 
 
-def _place(sent: SpacySpan, mentions: list[Mention], entities: dict[str, Entity]) -> str | None:
-    for mention in mentions:
-        entity = entities[mention.entity]
-        if (
-            sent.start_char <= mention.begin < sent.end_char
-            and entity.kind is EntityKind.PLACE
-            and entity.capital_of is None
-        ):
-            return entity.key
-    return None
-
-
 def find_events(
     doc: Doc,
     sentences: dict[int, Sentence],
@@ -180,7 +167,7 @@ def find_events(
                     sentence=sentences[sent.start_char],
                     type=event_type,
                     agent=_agent(token, mentions, entities),
-                    place=_place(sent, mentions, entities),
+                    place=first_place(sent.start_char, sent.end_char, mentions, entities),
                     target=_target(token, mentions, entities),
                     time_text=time_text,
                     time=time_value,

@@ -23,6 +23,7 @@ from spacy.tokens import Span as SpacySpan
 
 from ..gazetteer import Gazetteer
 from ..model import Entity, EntityKind, Measure, Mention, Qualifier, Quantity, Sentence, Unit
+from .roles import first_place
 from .time import time_near
 
 WORD_NUMBERS = {
@@ -566,15 +567,6 @@ def _is_actor(entity: Entity) -> bool:
     return entity.kind in {EntityKind.ARMED_FORCE, EntityKind.STATE, EntityKind.ORGANIZATION}
 
 
-def _place(sent: SpacySpan, mentions: list[Mention], entities: dict[str, Entity]) -> str | None:
-    for mention in mentions:
-        if sent.start_char <= mention.begin < sent.end_char:
-            entity = entities[mention.entity]
-            if entity.kind is EntityKind.PLACE and entity.capital_of is None:
-                return entity.key
-    return None
-
-
 def find_quantities(
     doc: Doc,
     sentences: dict[int, Sentence],
@@ -616,7 +608,7 @@ def find_quantities(
                     unit=_unit(measure, figure),
                     qualifier=qualifier,
                     about=_about(figure, measure, sent, mentions, entities, gazetteer),
-                    place=_place(sent, mentions, entities),
+                    place=first_place(sent.start_char, sent.end_char, mentions, entities),
                     time_text=time_text,
                     time=time_value,
                 )
