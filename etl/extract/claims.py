@@ -281,10 +281,13 @@ def _resolve_speaker(
     if len(tokens) == 1 and tokens[0].lower_ in PRONOUNS:
         return memory.last_person
     mention = _actor_mention(tokens, mentions, entities)
-    if mention is not None:
-        return actor_key(entities[mention.entity])
+    # A named person speaks for themself ("a Ukrainian commander, Oleksii, reported");
+    # otherwise a typed group ("Ukrainian soldiers", "Pentagon officials") is a source of
+    # its own, not the force or body it belongs to.
+    if mention is not None and entities[mention.entity].kind is EntityKind.PERSON:
+        return mention.entity
     source = _unnamed_source(tokens, document_id)
     if source is None:
-        return None
+        return actor_key(entities[mention.entity]) if mention is not None else None
     unnamed.setdefault(source.key, source)
     return source.key
