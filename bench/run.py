@@ -30,11 +30,10 @@ sys.path.insert(0, str(ROOT))
 
 from etl import __version__  # noqa: E402
 from etl.config import Settings  # noqa: E402
-from etl.extract import extract_documents  # noqa: E402
 from etl.ingest import Rejected, read_sources  # noqa: E402
 from etl.model import Document  # noqa: E402
 from etl.nlp import build_pipeline  # noqa: E402
-from etl.pipeline import run_pipeline  # noqa: E402
+from etl.pipeline import extract_all, run_pipeline  # noqa: E402
 from etl.queries import bindings, named_queries, run_query  # noqa: E402
 
 
@@ -80,7 +79,7 @@ def main() -> None:
                 lambda: list(nlp.pipe(texts, batch_size=settings.batch_size)), args.runs
             ),
             "our extraction (nlp.pipe + extractors)": median_seconds(
-                lambda: list(extract_documents(nlp, docs, settings.batch_size)), args.runs
+                lambda: list(extract_all(docs, settings)), args.runs
             ),
             "full pipeline (+ RDF, SHACL, store, exports)": median_seconds(
                 lambda: run_pipeline([folder], Path(tmp) / "out", settings), args.runs

@@ -6,7 +6,6 @@ Exit codes: 0 success (for `validate`: conforms), 1 SHACL violations,
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -269,11 +268,3 @@ def export(
     else:
         _call(lambda: atomic_write(out_file, data))
         err.print(f"wrote {len(data):,} bytes to {out_file}")
-
-
-def _json_default(value: Any) -> str:
-    return str(value)
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, indent=2, default=_json_default)

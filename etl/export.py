@@ -25,7 +25,7 @@ from .errors import CkgError
 from .rdf import PREFIXES
 
 ID_PREFIX = ("id", "https://w3id.org/conflict-kg/id/")
-_PREFIXES = {name: str(namespace) for name, namespace in PREFIXES.items()} | dict([ID_PREFIX])
+PREFIX_MAP = {name: str(namespace) for name, namespace in PREFIXES.items()} | dict([ID_PREFIX])
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -54,7 +54,7 @@ def _sorted_lines(data: bytes) -> bytes:
 
 
 def _trig(store: Store) -> bytes:
-    return store.dump(format=RdfFormat.TRIG, prefixes=_PREFIXES) or b""
+    return store.dump(format=RdfFormat.TRIG, prefixes=PREFIX_MAP) or b""
 
 
 def _nquads(store: Store) -> bytes:
@@ -62,7 +62,7 @@ def _nquads(store: Store) -> bytes:
 
 
 def _turtle(store: Store) -> bytes:
-    return serialize(_union_triples(store), format=RdfFormat.TURTLE, prefixes=_PREFIXES) or b""
+    return serialize(_union_triples(store), format=RdfFormat.TURTLE, prefixes=PREFIX_MAP) or b""
 
 
 def _ntriples(store: Store) -> bytes:
@@ -70,7 +70,7 @@ def _ntriples(store: Store) -> bytes:
 
 
 def _jsonld(store: Store) -> bytes:
-    return store.dump(format=RdfFormat.JSON_LD, prefixes=_PREFIXES) or b""
+    return store.dump(format=RdfFormat.JSON_LD, prefixes=PREFIX_MAP) or b""
 
 
 EXPORTERS: dict[str, Callable[[Store], bytes]] = {

@@ -10,7 +10,7 @@ entities graph (rdf.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from rdflib import RDF, SKOS, Graph, Namespace, URIRef
@@ -29,9 +29,9 @@ class Gazetteer:
     entities: dict[str, Entity]  # by key
     demonyms: dict[str, tuple[str, ...]]  # state key -> adjective forms ("North Korean")
     notes: dict[str, str]  # key -> why its variants are merged, when the file says
-    main_forces: dict[str, str]  # state key -> key of its main national force
+    main_forces: dict[str, str]  # state key -> its marked main force, else its only force
 
-    @property
+    @cached_property
     def demonym_forms(self) -> frozenset[str]:
         """Every demonym in lower case, with the plural of those ending in -n."""
         forms = {d.lower() for found in self.demonyms.values() for d in found}
@@ -39,11 +39,9 @@ class Gazetteer:
 
     def main_force(self, state_key: str) -> Entity | None:
         """The force a demonym phrase ("Ukrainian troops") names: the marked main force,
-        else the state's only force."""
-        if state_key in self.main_forces:
-            return self.entities[self.main_forces[state_key]]
-        forces = [e for e in self.entities.values() if e.force_of == state_key]
-        return forces[0] if len(forces) == 1 else None
+        else the state's only force (see `parse_gazetteer`)."""
+        key = self.main_forces.get(state_key)
+        return self.entities[key] if key else None
 
     def capitals_of(self, state_key: str) -> list[Entity]:
         return [e for e in self.entities.values() if e.capital_of == state_key]
@@ -93,6 +91,13 @@ def parse_gazetteer(path: Path) -> Gazetteer:
             note = graph.value(iri, SKOS.note)
             if note is not None:
                 notes[key] = str(note)
+    forces_of: dict[str, list[str]] = {}
+    for entity in entities.values():
+        if entity.force_of:
+            forces_of.setdefault(entity.force_of, []).append(entity.key)
+    for state, forces in forces_of.items():
+        if state not in main_forces and len(forces) == 1:
+            main_forces[state] = forces[0]
     return Gazetteer(entities=entities, demonyms=demonyms, notes=notes, main_forces=main_forces)
 
 

@@ -8,7 +8,7 @@ so `text[begin:end]` is always the surface form.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -206,7 +206,6 @@ class Extraction:
     claims: tuple[Claim, ...] = ()
     model_name: str = ""
     model_version: str = ""
-    notes: tuple[str, ...] = field(default=())
 
     def counts(self) -> dict[str, int]:
         return {

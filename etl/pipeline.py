@@ -152,6 +152,33 @@ def extract_all(
         progress("extract", done, len(documents))
 
 
+def extract_inputs(
+    sources: Iterable[Path], settings: Settings, progress: Progress = _nothing
+) -> tuple[list[Extraction], list[InputRecord]]:
+    """Read and extract every input: the extractions, and a record for each input without one."""
+    documents, records = read_inputs(sources)
+    extractions: list[Extraction] = []
+    for item in extract_all(documents, settings, progress):
+        if isinstance(item, Extraction):
+            extractions.append(item)
+        else:
+            records.append(item)
+    return extractions, records
+
+
+def ok_record(extraction: Extraction, violations: int = 0) -> InputRecord:
+    document = extraction.document
+    return InputRecord(
+        document.identifier,
+        "ok",
+        "; ".join(document.notes),
+        document.path,
+        document.id,
+        extraction.counts(),
+        violations,
+    )
+
+
 def _nquad_lines(graph: Graph) -> list[bytes]:
     """N-Triples of one graph turned into N-Quads lines in that graph."""
     name = f" <{graph.identifier}> .".encode()
@@ -179,33 +206,14 @@ def run_pipeline(
     """The whole pipeline; see the module docstring for what is written."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
-    documents, records = read_inputs(sources)
-    timings["ingest"] = time.perf_counter() - clock
-
-    clock = time.perf_counter()
-    extractions: list[Extraction] = []
-    for item in extract_all(documents, settings, progress):
-        if isinstance(item, Extraction):
-            extractions.append(item)
-        else:
-            records.append(item)
-    timings["extract"] = time.perf_counter() - clock
+    extractions, records = extract_inputs(sources, settings, progress)
+    timings["ingest_and_extract"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
     graphs, entities, results = build_graphs(extractions, settings, progress)
     for extraction, result in zip(extractions, results, strict=True):
-        document = extraction.document
-        records.append(
-            InputRecord(
-                document.identifier,
-                "ok",
-                "; ".join(document.notes),
-                document.path,
-                document.id,
-                extraction.counts(),
-                sum(1 for v in result.violations if v.severity == "Violation"),
-            )
-        )
+        violations = sum(1 for v in result.violations if v.severity == "Violation")
+        records.append(ok_record(extraction, violations))
     validation = merge_results(results)
     timings["rdf_and_validate"] = time.perf_counter() - clock
 
@@ -263,19 +271,10 @@ def extract_to_file(
     suffix = out_file.suffix.lower()
     if suffix not in {".trig", ".nq"}:
         raise CkgError(f"{out_file}: write .trig or .nq (got {suffix or 'no extension'!r})")
-    documents, records = read_inputs(sources)
-    extractions: list[Extraction] = []
-    for item in extract_all(documents, settings, progress):
-        (extractions if isinstance(item, Extraction) else records).append(item)  # type: ignore[arg-type]
+    extractions, records = extract_inputs(sources, settings, progress)
     entities = entities_graph(resolve_entities(extractions).values(), settings)
     graphs = [article_graph(extraction, settings) for extraction in extractions]
-    for extraction in extractions:
-        document = extraction.document
-        records.append(
-            InputRecord(
-                document.identifier, "ok", "", document.path, document.id, extraction.counts()
-            )
-        )
+    records.extend(ok_record(extraction) for extraction in extractions)
     data = b"".join(sorted({line for g in [*graphs, entities] for line in _nquad_lines(g)}))
     if suffix == ".trig":
         store = Store()

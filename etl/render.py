@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .errors import QueryError
-from .export import _PREFIXES
+from .export import PREFIX_MAP
 
 _RESULT_FORMATS = {
     "csv": QueryResultsFormat.CSV,
@@ -35,7 +35,7 @@ def short(term: Any) -> str:
     if isinstance(term, Literal):
         return term.value
     if isinstance(term, NamedNode):
-        for prefix, namespace in _PREFIXES.items():
+        for prefix, namespace in PREFIX_MAP.items():
             if term.value.startswith(namespace):
                 return f"{prefix}:{term.value[len(namespace) :]}"
         return term.value
@@ -50,7 +50,7 @@ def render_result(result: Any, fmt: str, console: Console, hide: set[str] | None
     if isinstance(result, QueryTriples):
         if fmt not in {"ttl", "table"}:
             raise QueryError(f"a CONSTRUCT or DESCRIBE result is written as ttl, not {fmt!r}")
-        data = serialize(result, format=RdfFormat.TURTLE, prefixes=_PREFIXES) or b""
+        data = serialize(result, format=RdfFormat.TURTLE, prefixes=PREFIX_MAP) or b""
         console.file.write(data.decode("utf-8"))
         return
     assert isinstance(result, QuerySolutions)

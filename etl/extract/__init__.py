@@ -13,20 +13,16 @@ article text, so every offset spaCy reports is an offset into the article.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-
-from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..gazetteer import Gazetteer, load_gazetteer
+from ..gazetteer import Gazetteer
 from ..model import Document, Extraction, Sentence
-from ..nlp import model_identity
 from .claims import find_claims
 from .entities import find_mentions
 from .events import find_events
 from .quantities import find_quantities
 
-__all__ = ["extract_doc", "extract_documents"]
+__all__ = ["extract_doc"]
 
 
 def _sentences(doc: Doc, text: str) -> dict[int, Sentence]:
@@ -73,14 +69,3 @@ def extract_doc(
         model_name=model[0],
         model_version=model[1],
     )
-
-
-def extract_documents(
-    nlp: Language, documents: Iterable[Document], batch_size: int = 32
-) -> Iterator[Extraction]:
-    """Extractions in input order; spaCy batches the documents."""
-    gazetteer = load_gazetteer()
-    model = model_identity(nlp)
-    pairs = ((document.masked_text(), document) for document in documents)
-    for doc, document in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
-        yield extract_doc(doc, document, gazetteer, model)

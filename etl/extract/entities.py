@@ -19,8 +19,6 @@ from ..model import Entity, EntityKind, Mention
 from ..nlp import GAZETTEER_LABEL_PREFIX
 from .quantities import EQUIPMENT_NOUNS
 
-EQUIPMENT_NAMES = EQUIPMENT_NOUNS
-
 NER_KINDS = {
     "PERSON": EntityKind.PERSON,
     "ORG": EntityKind.ORGANIZATION,
@@ -164,7 +162,7 @@ def _ner_entity(span: SpacySpan, kind: EntityKind, gazetteer: Gazetteer) -> Enti
         return None
     label = cleaned.text
     lowered = label.lower()
-    if lowered in gazetteer.demonym_forms or lowered in EQUIPMENT_NAMES:
+    if lowered in gazetteer.demonym_forms or lowered in EQUIPMENT_NOUNS:
         return None  # "Ukrainian", "North Koreans", "Stryker": not entities of their own
     if kind is not EntityKind.PERSON and _is_person_by_role(cleaned):
         kind = EntityKind.PERSON

@@ -307,6 +307,8 @@ DISTANCE_UNITS = {
     "kilometers": Unit.KILOMETRE,
     "km": Unit.KILOMETRE,
 }
+COUNTED_NOUNS = PERSON_NOUNS | EQUIPMENT_NOUNS | CIVILIAN_NOUNS | CAPTIVE_NOUNS
+QUALIFIER_WORDS = {word for phrase, _ in QUALIFIERS_BEFORE for word in phrase}
 PERSON_MEASURES = {
     Measure.TROOP_COUNT,
     Measure.KILLED,
@@ -414,10 +416,7 @@ def _counted_noun(doc: Doc, figure: _Figure, limit: int, mentions: list[Mention]
         if token.like_num or token.lower_ in {"and", "or", "of", "in", "to", "on", "at", "from"}:
             return None
         lemma = token.lemma_.lower()
-        if (
-            lemma in PERSON_NOUNS | EQUIPMENT_NOUNS | CIVILIAN_NOUNS | CAPTIVE_NOUNS
-            or token.lower_ in PERSON_NOUNS | EQUIPMENT_NOUNS
-        ):
+        if lemma in COUNTED_NOUNS or token.lower_ in COUNTED_NOUNS:
             return token
         if lemma in TIME_NOUNS or token.lower_ in TIME_NOUNS:
             return token
@@ -478,7 +477,7 @@ def _casualty_next(token: Token) -> bool:
 def _group_before(doc: Doc, start: int, floor: int) -> bool:
     """'a force of 50,000', 'an "enemy group" of nearly 50,000'."""
     i = start - 1
-    while i >= floor and (doc[i].lower_ in {w for p, _ in QUALIFIERS_BEFORE for w in p}):
+    while i >= floor and doc[i].lower_ in QUALIFIER_WORDS:
         i -= 1
     if i < floor + 1 or doc[i].lower_ != "of":
         return False
