@@ -2,7 +2,7 @@
 
 Cues:
 - a reporting verb ("said", "told", "announced", "reported", "confirmed", …)
-  whose grammatical subject names an actor, before or after it ("…, said Oleksii");
+  whose grammatical subject names an actor, before or after it ("…, said Petrenko");
 - "according to X";
 - a quotation with no cue of its own continues the speaker of the sentence
   before it when that sentence was attributed.
@@ -281,7 +281,7 @@ def _resolve_speaker(
     if len(tokens) == 1 and tokens[0].lower_ in PRONOUNS:
         return memory.last_person
     mention = _actor_mention(tokens, mentions, entities)
-    # A named person speaks for themself ("a Ukrainian commander, Oleksii, reported");
+    # A named person speaks for themself ("a Ukrainian commander, Petrenko, reported");
     # otherwise a typed group ("Ukrainian soldiers", "Pentagon officials") is a source of
     # its own, not the force or body it belongs to.
     if mention is not None and entities[mention.entity].kind is EntityKind.PERSON:

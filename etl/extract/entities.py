@@ -81,7 +81,7 @@ TITLES = {
     "prof.",
 }
 _KIND_OF_LABEL = {GAZETTEER_LABEL_PREFIX + k.rdf_class: k for k in EntityKind}
-# Nouns that, in apposition to a name, say the name is a person's ("Oleksii, the commander").
+# Nouns that, in apposition to a name, say the name is a person's ("Petrenko, the commander").
 ROLE_NOUNS = {
     "commander",
     "president",
