@@ -4,7 +4,9 @@ Every mention already carries a stable key: the gazetteer entry it matched,
 or the kind and normalised name the statistical model found (so "Michael
 Bohnert" in two articles is one key). Resolution merges what the articles
 know about each key: the preferred label (the gazetteer's, else the most
-frequent surface form) and every other surface form as an alternative label.
+frequent surface form among those that spell the name the key was minted from,
+so "Emily Carter" and not the "Carter" of later turns) and every other surface
+form as an alternative label.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 
+from .extract.entities import slug
 from .model import Entity, Extraction
 
 
@@ -41,8 +44,9 @@ def resolve_entities(extractions: Iterable[Extraction]) -> dict[str, Entity]:
         seen = forms.get(key, Counter())
         label = entity.label
         if not entity.from_gazetteer and seen:
+            full = [form for form in seen if slug(form) == key.split("/", 1)[-1]]
             # the most frequent form; ties broken alphabetically so the result is stable
-            label = min(seen, key=lambda form: (-seen[form], form))
+            label = min(full or seen, key=lambda form: (-seen[form], form))
         alternatives = (set(entity.alt_labels) | set(seen)) - {label}
         resolved[key] = replace(entity, label=label, alt_labels=frozenset(alternatives))
     return resolved

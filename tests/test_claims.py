@@ -53,3 +53,85 @@ def test_according_to_names_the_organisation(nlp):
         "Approximately",
         40,
     )
+
+
+def test_an_inverted_cue_names_an_unknown_speaker_who_goes_on_speaking(nlp):
+    first = "“We cannot hold them, “said Taras, the commander of a Ukrainian mortar unit."
+    second = "“They come in groups of 40 North Koreans.”"
+    third = "“Nobody knows what comes next,” he said."
+    speakers = _speakers(_extract(nlp, f"{first} {second}\n{third}"))
+    assert speakers == {first: "Taras", second: "Taras", third: "Taras"}
+
+
+def test_what_was_reported_is_not_the_reporter(nlp):
+    text = "The toll rose, with over 200 North Korean soldiers reported killed in Kursk."
+    extraction = _extract(nlp, text)
+    assert _speakers(extraction) == {}
+    assert [int(q.value) for q in extraction.quantities] == [200]
+
+
+def test_a_with_phrase_names_the_speaker_of_its_ing_verb(nlp):
+    text = (
+        "Russian units made several attempts to advance near Sudzha, with spokesperson "
+        "Marta Kovalenko from one of Ukraine's brigades revealing that all of them failed."
+    )
+    assert _speakers(_extract(nlp, text)) == {text: "Marta Kovalenko"}
+
+
+def test_who_is_the_person_it_follows(nlp):
+    text = (
+        "The talks are overshadowed by the election, before Donald Trump takes office, "
+        "who has indicated a wish to end the war quickly."
+    )
+    assert _speakers(_extract(nlp, text)) == {text: "Donald Trump"}
+
+
+def test_pointed_out_by_names_the_speaker(nlp):
+    text = "Ukrainian troops, as pointed out by Anna Kuzmenko of the Kyiv School, can choose."
+    assert _speakers(_extract(nlp, text)) == {text: "Anna Kuzmenko"}
+
+
+def test_epistemic_sources_claim_whatever_their_verb(nlp):
+    text = "Military analysts remain divided on whether the raid into Russia was worth it."
+    assert _speakers(_extract(nlp, text)) == {text: "Military analysts"}
+
+
+def test_a_possessor_does_not_speak_for_its_noun(nlp):
+    text = "Russia's recent losses indicate a need for reinforcements near Kursk."
+    assert _speakers(_extract(nlp, text)) == {}
+
+
+def test_a_named_body_speaks_rather_than_a_group(nlp):
+    text = "Russia's defence ministry announced that its troops had retaken Sudzha."
+    assert _speakers(_extract(nlp, text)) == {text: "Russian Ministry of Defence"}
+
+
+def test_according_to_vouches_for_the_whole_sentence(nlp):
+    text = (
+        "Putin has told his generals to clear the region by spring, "
+        "according to a Western intelligence assessment."
+    )
+    assert _speakers(_extract(nlp, text)) == {text: "Western intelligence assessment"}
+
+
+def test_the_agency_is_the_organisation_last_named(nlp):
+    first = "South Korea's National Intelligence Service briefed lawmakers in Seoul."
+    second = "Over 200 North Korean soldiers have been killed, the agency told them."
+    speakers = _speakers(_extract(nlp, f"{first} {second}"))
+    assert speakers == {second: "National Intelligence Service"}
+
+
+def test_an_interview_turn_credits_the_guest_not_the_host(nlp):
+    lines = [
+        "Host: Welcome. What is happening near Kursk?",
+        "Dr. Olena Hrytsenko: The arrival of North Korean troops could change the balance. "
+        "I am not sure. About 11,000 North Korean soldiers are there now.",
+        "Host: Thank you, Dr. Hrytsenko.",
+    ]
+    extraction = _extract(nlp, "\n".join(lines))
+    speakers = _speakers(extraction)
+    assert set(speakers.values()) == {"Olena Hrytsenko"}
+    assert sorted(speakers) == [
+        "About 11,000 North Korean soldiers are there now.",
+        "Dr. Olena Hrytsenko: The arrival of North Korean troops could change the balance.",
+    ]

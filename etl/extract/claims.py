@@ -1,19 +1,31 @@
 """Claims: who said or reported what, linked to the facts of the sentence.
 
 Cues:
-- a reporting verb ("said", "told", "announced", "reported", "confirmed", …)
-  whose grammatical subject names an actor, before or after it ("…, said Petrenko");
+- a reporting verb ("said", "told", "announced", "reported", "confirmed",
+  "pointed out", …) whose grammatical subject names an actor, before or after it
+  ("…, said Petrenko"), or whose "by" phrase does ("as noted by X"), or, for an
+  "-ing" form, the noun of a "with" phrase ("with spokesperson X saying that …");
 - "according to X";
+- an epistemic source as the subject of the main verb ("Analysts remain divided
+  on …", "Experts doubt …"): what such sources say is a claim by nature;
+- an interview turn: a line that opens with a person's name and a colon
+  ("Dr. Petrenko: …") credits that person with the turn's sentences about the
+  conflict, unless a sentence names a source of its own;
 - a quotation with no cue of its own continues the speaker of the sentence
   before it when that sentence was attributed.
 
 A subject that is "he" or "she" is the last person who spoke or was named in
-the article. A subject that names no known actor but is a typed source ("U.S.
-officials", "a Ukrainian commander", "military analysts") becomes an unnamed
-actor of its own, scoped to the article.
+the article, and "who" is the person it follows. A subject that names no known
+actor but is a typed source ("U.S. officials", "a Ukrainian commander",
+"military analysts") becomes an unnamed actor of its own, scoped to the article.
+A verb whose subject is what was reported ("soldiers reported killed") names
+no speaker.
 """
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
@@ -65,7 +77,22 @@ CUE_VERBS = {
     "accuse",
     "reckon",
     "calculate",
-    "put",
+    "express",
+}
+# Verbs that report only in one construction: "pointed out", "put the toll at 300".
+PHRASAL_CUES = {"point", "put"}
+# Sources whose statements are assessments by nature, whatever the verb.
+EPISTEMIC_SOURCES = {
+    "analyst",
+    "analysts",
+    "expert",
+    "experts",
+    "observer",
+    "observers",
+    "commentator",
+    "commentators",
+    "critic",
+    "critics",
 }
 SOURCE_NOUNS = {
     "official",
@@ -101,9 +128,23 @@ SOURCE_NOUNS = {
     "journalist",
     "journalists",
     "correspondent",
+    "service",
+    "agency",
+    "media",
 }
+# Source nouns that name a body rather than a person.
+BODY_NOUNS = {"intelligence", "ministry", "service", "agency", "media"}
+# Documents that speak for whoever wrote them ("a Western intelligence assessment"):
+# a source only when a modifier says whose they are, since "reports say" names no one.
+DOCUMENT_NOUNS = {"assessment", "report", "estimate", "study", "analysis", "survey"}
+# Definite descriptions that point back at the organisation last named ("the agency said").
+ANAPHORIC_BODIES = {"agency", "ministry", "service", "institute", "organisation", "organization"}
 PRONOUNS = {"he", "she"}
 QUOTES = {'"', "“", "”", "«", "»", "„"}
+PERSON_LABELS = {"PERSON", "CKG_Person"}
+FINITE_TAGS = {"VBD", "VBZ", "VBP", "MD"}
+# "Dr. Jane Roe: …" at the start of a line: up to five capitalised words and a colon.
+TURN_LABEL = re.compile(r"[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,4}(?=: )")
 
 
 # When the subject names several actors ("the US think tank Institute for the Study
@@ -137,6 +178,12 @@ def _actor_mention(
     core = _subject_core(tokens)
     spans = [(t.idx, t.idx + len(t.text)) for t in core]
     inside = [m for m in mentions if any(b < m.end and m.begin < e for b, e in spans)]
+    head = core[0]
+    if head.pos_ == "NOUN" and head.lower_ not in SOURCE_NOUNS:
+        # "Russia's recent struggles indicate …": a possessor is not the speaker of its
+        # noun, unless the noun is a kind of source ("Russia's defence ministry").
+        owners = [t for c in head.children if c.dep_ == "poss" for t in c.subtree]
+        inside = [m for m in inside if not any(m.begin <= t.idx < m.end for t in owners)]
     speakers = [
         m
         for m in inside
@@ -147,20 +194,50 @@ def _actor_mention(
     return min(speakers, key=lambda m: (SPEAKER_PRIORITY.index(entities[m.entity].kind), m.begin))
 
 
+def _is_owned_document(noun: Token) -> bool:
+    return noun.lower_ in DOCUMENT_NOUNS and any(
+        c.dep_ in {"amod", "compound"} and (c.text[:1].isupper() or c.lower_ == "intelligence")
+        for c in noun.children
+    )
+
+
 def _unnamed_source(tokens: list[Token], document_id: str) -> Entity | None:
     noun = _subject_core(tokens)[0]
-    if noun.lower_ not in SOURCE_NOUNS or any(t.like_num for t in noun.children):
+    if noun.lower_ not in SOURCE_NOUNS and not _is_owned_document(noun):
+        return None
+    if any(t.like_num for t in noun.children):
         return None
     words = [t for t in noun.subtree if t.i <= noun.i and t.dep_ != "det" and not t.is_punct]
-    label = " ".join(t.text for t in words) or noun.text
+    label = noun.doc.text[words[0].idx : noun.idx + len(noun.text)] if words else noun.text
     kind = (
         EntityKind.PERSON
-        if noun.tag_ == "NN" and noun.lower_ not in {"intelligence", "ministry"}
+        if noun.tag_ == "NN" and noun.lower_ not in BODY_NOUNS | DOCUMENT_NOUNS
         else EntityKind.ORGANIZATION
     )
     # Unnamed sources are not the same actor in two articles, so the key is scoped.
     return Entity(
         key=f"{kind.value}/unnamed-{document_id[:12]}-{slug(label)}", kind=kind, label=label
+    )
+
+
+def _is_cue(token: Token) -> bool:
+    lemma = token.lemma_.lower()
+    if token.pos_ != "VERB":
+        return False
+    if lemma == "point":
+        return any(c.dep_ == "prt" and c.lower_ == "out" for c in token.children)
+    if lemma == "put":
+        return any(t.lower_ == "at" and any(c.like_num for c in t.subtree) for t in token.subtree)
+    return lemma in CUE_VERBS
+
+
+def _reports_a_state(cue: Token) -> bool:
+    """'soldiers reported killed': the subject is what was reported, not who reported it."""
+    return any(
+        c.dep_ in {"xcomp", "oprd", "ccomp", "acomp"}
+        and c.tag_ == "VBN"
+        and not any(g.dep_.startswith("nsubj") for g in c.children)
+        for c in cue.children
     )
 
 
@@ -170,21 +247,66 @@ def _speaker_tokens(cue: Token) -> list[Token] | None:
         if child.dep_ == "agent":
             objects = [t for t in child.children if t.dep_ == "pobj"]
             return list(objects[0].subtree) if objects else None
+    if _reports_a_state(cue):
+        return None
     for child in cue.children:
         if child.dep_ == "nsubj":
             if child.lower_ in {"who", "which", "that"} and cue.dep_ == "relcl":
-                return [cue.head]
+                return _antecedent(child, cue)
             return list(child.subtree)
+    if cue.tag_ == "VBG":
+        return _with_phrase_noun(cue)
     if cue.dep_ == "conj" and cue.head is not cue:
         return _speaker_tokens(cue.head)  # "X arrived and said": the shared subject
     return None
 
 
-class _Speakers:
-    """Remembers the last person named or quoted, for 'he said'."""
+def _antecedent(pronoun: Token, clause: Token) -> list[Token]:
+    """What a relative pronoun stands for: its clause's head, or for 'who' the last person.
 
-    def __init__(self) -> None:
-        self.last_person: str | None = None
+    The parser often hangs a late "…, who said" on the nearest noun rather than on
+    the person it follows.
+    """
+    head = clause.head
+    if pronoun.lower_ != "who" or head.ent_type_ in PERSON_LABELS:
+        return [head]
+    people = [e for e in pronoun.sent.ents if e.label_ in PERSON_LABELS and e.end <= pronoun.i]
+    return list(people[-1]) if people else [head]
+
+
+def _with_phrase_noun(cue: Token) -> list[Token] | None:
+    """'…, with spokesperson X of the brigade revealing that …': X speaks.
+
+    The parser may hang the "-ing" verb on any noun in between, so the nearest
+    "with" before the cue counts, unless a finite verb stands between them.
+    """
+    for token in reversed(cue.doc[cue.sent.start : cue.i]):
+        if token.tag_ in FINITE_TAGS:
+            return None
+        if token.lower_ == "with":
+            objects = [t for t in token.children if t.dep_ == "pobj"]
+            return list(objects[0].subtree) if objects else None
+    return None
+
+
+def _epistemic_subject(sent: SpacySpan) -> list[Token] | None:
+    """'Military analysts remain divided on …': the subject of the main verb, if epistemic."""
+    for child in sent.root.children:
+        if child.dep_ == "nsubj" and child.lower_ in EPISTEMIC_SOURCES:
+            return list(child.subtree)
+    return None
+
+
+@dataclass
+class _Context:
+    """What attribution in one article needs: its mentions and who spoke last."""
+
+    mentions: list[Mention]
+    entities: dict[str, Entity]
+    document_id: str
+    unnamed: dict[str, Entity] = field(default_factory=dict)
+    last_person: str | None = None  # for "he said"
+    last_organization: str | None = None  # for "the agency said"
 
 
 def find_claims(
@@ -198,37 +320,37 @@ def find_claims(
 ) -> tuple[list[Claim], dict[str, Entity]]:
     """Claims in text order, and the unnamed-source actors they introduce."""
     claims: list[Claim] = []
-    unnamed: dict[str, Entity] = {}
-    memory = _Speakers()
+    context = _Context(mentions, entities, document_id)
     previous_speaker: str | None = None
     for sent in doc.sents:
         sentence = sentences[sent.start_char]
         facts = tuple(q.key for q in quantities if q.sentence == sentence)
         facts += tuple(e.key for e in events if e.sentence == sentence)
-        found = _claims_of_sentence(
-            sent, sentence, mentions, entities, unnamed, memory, document_id, facts
-        )
+        found = _claims_of_sentence(sent, sentence, context, facts)
+        if not found:
+            found = _turn_claim(sent, sentence, context, facts)
         if not found and previous_speaker and _is_quotation(sent):
             quote = sent[0] if sent[0].text in QUOTES else sent[-1]
-            found = [
-                Claim(
-                    quote.idx,
-                    quote.idx + len(quote.text),
-                    quote.text,
-                    sentence,
-                    previous_speaker,
-                    facts,
-                )
-            ]
+            found = [_claim(quote, sentence, previous_speaker, facts)]
         claims.extend(found)
         previous_speaker = found[-1].speaker if found else None
-        for mention in mentions:
-            if (
-                sent.start_char <= mention.begin < sent.end_char
-                and entities[mention.entity].kind is EntityKind.PERSON
-            ):
-                memory.last_person = mention.entity
-    return claims, unnamed
+        for mention in _mentions_in(sent.start_char, sent.end_char, mentions):
+            if entities[mention.entity].kind is EntityKind.PERSON:
+                context.last_person = mention.entity
+            elif entities[mention.entity].kind is EntityKind.ORGANIZATION:
+                context.last_organization = mention.entity
+    return claims, context.unnamed
+
+
+def _claim(
+    cue: Token | SpacySpan, sentence: Sentence, speaker: str, facts: tuple[str, ...]
+) -> Claim:
+    begin = cue.idx if isinstance(cue, Token) else cue.start_char
+    return Claim(begin, begin + len(cue.text), cue.text, sentence, speaker, facts)
+
+
+def _mentions_in(begin: int, end: int, mentions: list[Mention]) -> list[Mention]:
+    return [m for m in mentions if begin <= m.begin and m.end <= end]
 
 
 def _is_quotation(sent: SpacySpan) -> bool:
@@ -237,14 +359,7 @@ def _is_quotation(sent: SpacySpan) -> bool:
 
 
 def _claims_of_sentence(
-    sent: SpacySpan,
-    sentence: Sentence,
-    mentions: list[Mention],
-    entities: dict[str, Entity],
-    unnamed: dict[str, Entity],
-    memory: _Speakers,
-    document_id: str,
-    facts: tuple[str, ...],
+    sent: SpacySpan, sentence: Sentence, context: _Context, facts: tuple[str, ...]
 ) -> list[Claim]:
     claims: dict[str, Claim] = {}
     for token in sent:
@@ -255,39 +370,77 @@ def _claims_of_sentence(
             objects = [c for c in to.children if c.dep_ == "pobj"]
             speaker_tokens = list(objects[0].subtree) if objects else None
             cue = sent.doc[token.i : token.i + 2]
-        elif token.pos_ == "VERB" and token.lemma_.lower() in CUE_VERBS:
+        elif _is_cue(token):
             speaker_tokens = _speaker_tokens(token)
         if not speaker_tokens:
             continue
-        speaker = _resolve_speaker(speaker_tokens, mentions, entities, unnamed, memory, document_id)
+        speaker = _resolve_speaker(speaker_tokens, context)
         if speaker is None or speaker in claims:
             continue
-        begin = cue.idx if isinstance(cue, Token) else cue.start_char
-        end = begin + len(cue.text)
-        claims[speaker] = Claim(begin, end, cue.text, sentence, speaker, facts)
+        claims[speaker] = _claim(cue, sentence, speaker, facts)
         if speaker.startswith(EntityKind.PERSON.value + "/"):
-            memory.last_person = speaker
+            context.last_person = speaker
+    according = [c for c in claims.values() if c.text.lower().startswith("according")]
+    if according:
+        # "X did Y, according to Z": Z vouches for the whole sentence, verbs inside included.
+        return according
+    if not claims and (subject := _epistemic_subject(sent)):
+        speaker = _resolve_speaker(subject, context)
+        if speaker is not None:
+            claims[speaker] = _claim(sent.root, sentence, speaker, facts)
     return list(claims.values())
 
 
-def _resolve_speaker(
-    tokens: list[Token],
-    mentions: list[Mention],
-    entities: dict[str, Entity],
-    unnamed: dict[str, Entity],
-    memory: _Speakers,
-    document_id: str,
-) -> str | None:
+def _turn_claim(
+    sent: SpacySpan, sentence: Sentence, context: _Context, facts: tuple[str, ...]
+) -> list[Claim]:
+    """A sentence of an interview turn, credited to the person named in the turn's label.
+
+    The answer's opening sentence states the speaker's position when it names an
+    actor or place; later sentences of the turn count when they carry a figure or
+    an event. Questions and pleasantries never do.
+    """
+    text = sent.doc.text
+    line_start = text.rfind("\n", 0, sent.start_char) + 1
+    label = TURN_LABEL.match(text, line_start)
+    if label is None or sent.text.rstrip().endswith("?"):
+        return []
+    people = [
+        m
+        for m in _mentions_in(label.start(), label.end(), context.mentions)
+        if context.entities[m.entity].kind is EntityKind.PERSON
+    ]
+    body = [t for t in sent if t.idx > label.end() and not t.is_space and t.text != ":"]
+    if not people or not body:
+        return []
+    opening = sent.start_char <= label.end()
+    if not facts and not (opening and _mentions_in(body[0].idx, sent.end_char, context.mentions)):
+        return []
+    return [_claim(body[0], sentence, people[0].entity, facts)]
+
+
+def _resolve_speaker(tokens: list[Token], context: _Context) -> str | None:
     if len(tokens) == 1 and tokens[0].lower_ in PRONOUNS:
-        return memory.last_person
-    mention = _actor_mention(tokens, mentions, entities)
+        return context.last_person
+    words = [t.lower_ for t in tokens]
+    if len(words) == 2 and words[0] == "the" and words[1] in ANAPHORIC_BODIES:
+        return context.last_organization
+    entities = context.entities
+    mention = _actor_mention(tokens, context.mentions, entities)
     # A named person speaks for themself ("a Ukrainian commander, Petrenko, reported");
     # otherwise a typed group ("Ukrainian soldiers", "Pentagon officials") is a source of
     # its own, not the force or body it belongs to.
     if mention is not None and entities[mention.entity].kind is EntityKind.PERSON:
         return mention.entity
-    source = _unnamed_source(tokens, document_id)
+    head = _subject_core(tokens)[0]
+    if (
+        mention is not None
+        and entities[mention.entity].kind is EntityKind.ORGANIZATION
+        and mention.begin <= head.idx < mention.end
+    ):
+        return mention.entity  # a named body ("Russia's defence ministry") is no group
+    source = _unnamed_source(tokens, context.document_id)
     if source is None:
         return actor_key(entities[mention.entity]) if mention is not None else None
-    unnamed.setdefault(source.key, source)
+    context.unnamed.setdefault(source.key, source)
     return source.key

@@ -187,8 +187,42 @@ def find_mentions(doc: Doc, gazetteer: Gazetteer) -> tuple[list[Mention], dict[s
         entities.setdefault(entity.key, entity)
         mentions.append(Mention(span.start_char, span.end_char, span.text, entity.key))
         mentions.extend(_coordinated_forces(ent, gazetteer, entities))
+    mentions.extend(_unlabelled_people(doc, mentions, entities, gazetteer))
     mentions = _link_surnames(mentions, entities)
     return sorted(set(mentions), key=lambda m: (m.begin, m.end, m.entity)), entities
+
+
+def _unlabelled_people(
+    doc: Doc, mentions: list[Mention], entities: dict[str, Entity], gazetteer: Gazetteer
+) -> list[Mention]:
+    """Names the model missed that the grammar marks as people.
+
+    A proper noun that speaks ("…, said Oleksii") or stands beside a role noun
+    ("Oleksii, the commander of …") is a person even when the statistical model,
+    unfamiliar with the name, tagged nothing.
+    """
+    found = []
+    for token in doc:
+        if token.pos_ != "PROPN" or token.ent_type_ or not token.text[:1].isupper():
+            continue
+        if token.dep_ in {"compound", "flat"} or token.lower_ in gazetteer.demonym_forms:
+            continue
+        start = token.i
+        while start > 0 and doc[start - 1].pos_ == "PROPN" and doc[start - 1].head is token:
+            start -= 1
+        name = doc[start : token.i + 1]
+        if any(t.ent_type_ or t.lower_ in TITLES for t in name):
+            continue
+        if not _is_person_by_role(name):
+            continue
+        entity = Entity(
+            key=f"{EntityKind.PERSON.value}/{slug(name.text)}",
+            kind=EntityKind.PERSON,
+            label=name.text,
+        )
+        entities.setdefault(entity.key, entity)
+        found.append(Mention(name.start_char, name.end_char, name.text, entity.key))
+    return found
 
 
 def _coordinated_forces(
