@@ -268,3 +268,62 @@ def export(
     else:
         _call(lambda: atomic_write(out_file, data))
         err.print(f"wrote {len(data):,} bytes to {out_file}")
+
+
+# --------------------------------------------------------------------------- evaluate
+
+
+@app.command()
+def evaluate(
+    gold: Annotated[
+        Path, typer.Option("--gold", help="Folder of gold facts, one <article>.jsonl each.")
+    ],
+    graph: Annotated[
+        Path | None,
+        typer.Option(
+            "--graph",
+            help="A store folder or an RDF file (.trig .nq .ttl .nt) "
+            "[default: output/store, else output/graph.trig].",
+        ),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """Score the graph against gold facts: precision, recall and F1 per fact kind, qualifier,
+    attribution and entity-type accuracy, and how often an entity is one node across sources."""
+    import json
+
+    from .evaluate import evaluate as run_evaluation
+
+    if fmt not in {"table", "json"}:
+        err.print(f"[bold red]error:[/] unknown format {fmt!r}: use table or json")
+        raise typer.Exit(EXIT_ERROR)
+    result = _call(lambda: run_evaluation(gold, graph))
+    if fmt == "json":
+        sys.stdout.write(json.dumps(result.as_dict(), indent=2) + "\n")
+        return
+    _print_evaluation(result)
+
+
+def _print_evaluation(result: Any) -> None:
+    table = Table(title="conflict-kg evaluation", show_edge=False)
+    for column in ("metric", "precision", "recall", "F1", "matched", "predicted", "gold"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    for name, score in result.scores().items():
+        table.add_row(
+            name.replace("_", " "),
+            f"{score.precision:.3f}",
+            f"{score.recall:.3f}",
+            f"{score.f1:.3f}",
+            str(score.tp),
+            str(score.predicted),
+            str(score.gold),
+        )
+    out.print(table)
+    for name, ratio in result.ratios().items():
+        value = "n/a" if ratio.value is None else f"{ratio.value:.3f}"
+        out.print(f"{name.replace('_', ' '):26} {value}  ({ratio.correct} of {ratio.total})")
+    overmerged = ", ".join(result.overmerged_entities) or "none"
+    out.print(f"{'over-merged entities':26} {overmerged}", highlight=False)
+    if result.articles_missing:
+        missing = ", ".join(result.articles_missing)
+        out.print(f"[yellow]gold articles missing from the graph:[/] {missing}", highlight=False)
