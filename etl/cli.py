@@ -327,3 +327,67 @@ def _print_evaluation(result: Any) -> None:
     if result.articles_missing:
         missing = ", ".join(result.articles_missing)
         out.print(f"[yellow]gold articles missing from the graph:[/] {missing}", highlight=False)
+
+
+# --------------------------------------------------------------------------- conflicts
+
+
+@app.command()
+def conflicts(
+    measure: Annotated[
+        str, typer.Option("--measure", "-m", help="Only this measure, e.g. TroopCount.")
+    ] = "",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+    store_dir: StoreOption = None,
+) -> None:
+    """Figures several sources report for the same measure, subject and place, grouped and
+    labelled agreeing, compatible, conflicting or later update, with source, speaker and
+    sentence."""
+    import csv
+    import json
+
+    from .conflicts import as_rows, find_conflicts
+    from .store import open_store
+
+    if fmt not in {"table", "json", "csv"}:
+        err.print(f"[bold red]error:[/] unknown format {fmt!r}: use table, json or csv")
+        raise typer.Exit(EXIT_ERROR)
+    store = _call(lambda: open_store(store_dir or DEFAULT_OUT / "store"))
+    groups = _call(lambda: find_conflicts(store, measure))
+    if fmt == "json":
+        sys.stdout.write(json.dumps([g.as_dict() for g in groups], indent=2) + "\n")
+    elif fmt == "csv":
+        rows = as_rows(groups)
+        if rows:
+            writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+    else:
+        _print_conflicts(groups, as_rows(groups))
+
+
+def _print_conflicts(groups: list[Any], rows: list[Any]) -> None:
+    columns = ("value", "qualifier", "interval", "time", "source", "speaker", "sentence")
+    for number, group in enumerate(groups, start=1):
+        about = " · ".join(p for p in (group.subject_label, group.place_label) if p)
+        table = Table(
+            title=f"{number}. {group.measure} ({group.unit}) {about}: {group.label}",
+            title_justify="left",
+            show_edge=False,
+            expand=True,
+        )
+        for column in columns:
+            compact = column in {"value", "qualifier", "interval"}
+            table.add_column(column, no_wrap=compact, ratio=None if compact else 2, overflow="fold")
+        table.columns[-1].ratio = 5  # the sentence gets most of the room
+        for row in rows:
+            if row["group"] == number:
+                table.add_row(*(str(row[c]) for c in columns))
+        out.print(table)
+        for pair in group.pairs:
+            out.print(
+                f"   {pair.first.value} ({pair.first.article}) vs {pair.second.value} "
+                f"({pair.second.article}): {pair.label}",
+                highlight=False,
+            )
+    out.print(f"{len(groups)} group(s)", style="dim")
