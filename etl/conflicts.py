@@ -248,6 +248,7 @@ def group_label(pairs: Iterable[Pair]) -> str:
 
 
 def _label_of(figures: list[Figure]) -> ConflictGroup | None:
+    figures = sorted(figures, key=lambda f: (f.article, f.iri))
     pairs = tuple(classify(a, b) for a, b in combinations(figures, 2) if a.article != b.article)
     if not pairs:
         return None  # every figure from one article: nothing to compare across sources
@@ -257,7 +258,7 @@ def _label_of(figures: list[Figure]) -> ConflictGroup | None:
         unit=figures[0].unit,
         subject_label=next((f.subject_label for f in figures if f.subject_label), None),
         place_label=next((f.place_label for f in figures if f.place_label), None),
-        figures=tuple(sorted(figures, key=lambda f: (f.article, f.iri))),
+        figures=tuple(figures),
         pairs=pairs,
         label=group_label(pairs),
     )

@@ -332,3 +332,13 @@ def test_cli_errors_exit_2_naming_the_file(tmp_path: Path, tiny: tuple[Path, Pat
     assert "a.jsonl:1" in bad.output
     wrong_format = runner.invoke(app, ["evaluate", "--gold", str(gold), "-f", "xml"])
     assert wrong_format.exit_code == 2 and "table or json" in wrong_format.output
+
+
+def test_help_and_docs() -> None:
+    from .conftest import ROOT
+
+    result = runner.invoke(app, ["evaluate", "--help"])
+    assert result.exit_code == 0 and "--gold" in result.output
+    assert "`ckg evaluate" in (ROOT / "README.md").read_text(encoding="utf-8")
+    rules = (ROOT / "docs" / "evaluation.md").read_text(encoding="utf-8")
+    assert "Jaccard" in rules and "cross_source_merge_rate" in rules
