@@ -268,3 +268,126 @@ def export(
     else:
         _call(lambda: atomic_write(out_file, data))
         err.print(f"wrote {len(data):,} bytes to {out_file}")
+
+
+# --------------------------------------------------------------------------- evaluate
+
+
+@app.command()
+def evaluate(
+    gold: Annotated[
+        Path, typer.Option("--gold", help="Folder of gold facts, one <article>.jsonl each.")
+    ],
+    graph: Annotated[
+        Path | None,
+        typer.Option(
+            "--graph",
+            help="A store folder or an RDF file (.trig .nq .ttl .nt) "
+            "[default: output/store, else output/graph.trig].",
+        ),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """Score the graph against gold facts: precision, recall and F1 per fact kind, qualifier,
+    attribution and entity-type accuracy, and how often an entity is one node across sources."""
+    import json
+
+    from .evaluate import evaluate as run_evaluation
+
+    if fmt not in {"table", "json"}:
+        err.print(f"[bold red]error:[/] unknown format {fmt!r}: use table or json")
+        raise typer.Exit(EXIT_ERROR)
+    result = _call(lambda: run_evaluation(gold, graph))
+    if fmt == "json":
+        sys.stdout.write(json.dumps(result.as_dict(), indent=2) + "\n")
+        return
+    _print_evaluation(result)
+
+
+def _print_evaluation(result: Any) -> None:
+    table = Table(title="conflict-kg evaluation", show_edge=False)
+    for column in ("metric", "precision", "recall", "F1", "matched", "predicted", "gold"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    for name, score in result.scores().items():
+        table.add_row(
+            name.replace("_", " "),
+            f"{score.precision:.3f}",
+            f"{score.recall:.3f}",
+            f"{score.f1:.3f}",
+            str(score.tp),
+            str(score.predicted),
+            str(score.gold),
+        )
+    out.print(table)
+    for name, ratio in result.ratios().items():
+        value = "n/a" if ratio.value is None else f"{ratio.value:.3f}"
+        out.print(f"{name.replace('_', ' '):26} {value}  ({ratio.correct} of {ratio.total})")
+    overmerged = ", ".join(result.overmerged_entities) or "none"
+    out.print(f"{'over-merged entities':26} {overmerged}", highlight=False)
+    if result.articles_missing:
+        missing = ", ".join(result.articles_missing)
+        out.print(f"[yellow]gold articles missing from the graph:[/] {missing}", highlight=False)
+
+
+# --------------------------------------------------------------------------- conflicts
+
+
+@app.command()
+def conflicts(
+    measure: Annotated[
+        str, typer.Option("--measure", "-m", help="Only this measure, e.g. TroopCount.")
+    ] = "",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+    store_dir: StoreOption = None,
+) -> None:
+    """Figures several sources report for the same measure, subject and place, grouped and
+    labelled agreeing, compatible, conflicting or later update, with source, speaker and
+    sentence."""
+    import csv
+    import json
+
+    from .conflicts import as_rows, find_conflicts
+    from .store import open_store
+
+    if fmt not in {"table", "json", "csv"}:
+        err.print(f"[bold red]error:[/] unknown format {fmt!r}: use table, json or csv")
+        raise typer.Exit(EXIT_ERROR)
+    store = _call(lambda: open_store(store_dir or DEFAULT_OUT / "store"))
+    groups = _call(lambda: find_conflicts(store, measure))
+    if fmt == "json":
+        sys.stdout.write(json.dumps([g.as_dict() for g in groups], indent=2) + "\n")
+    elif fmt == "csv":
+        rows = as_rows(groups)
+        if rows:
+            writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+    else:
+        _print_conflicts(groups, as_rows(groups))
+
+
+def _print_conflicts(groups: list[Any], rows: list[Any]) -> None:
+    columns = ("value", "qualifier", "interval", "time", "source", "speaker", "sentence")
+    for number, group in enumerate(groups, start=1):
+        about = " · ".join(p for p in (group.subject_label, group.place_label) if p)
+        table = Table(
+            title=f"{number}. {group.measure} ({group.unit}) {about}: {group.label}",
+            title_justify="left",
+            show_edge=False,
+            expand=True,
+        )
+        for column in columns:
+            compact = column in {"value", "qualifier", "interval"}
+            table.add_column(column, no_wrap=compact, ratio=None if compact else 2, overflow="fold")
+        table.columns[-1].ratio = 5  # the sentence gets most of the room
+        for row in rows:
+            if row["group"] == number:
+                table.add_row(*(str(row[c]) for c in columns))
+        out.print(table)
+        for pair in group.pairs:
+            out.print(
+                f"   {pair.first.value} ({pair.first.article}) vs {pair.second.value} "
+                f"({pair.second.article}): {pair.label}",
+                highlight=False,
+            )
+    out.print(f"{len(groups)} group(s)", style="dim")

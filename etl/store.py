@@ -50,3 +50,20 @@ def swap_in(new_dir: Path, final_dir: Path) -> None:
     new_dir.rename(final_dir)
     if old.exists():
         shutil.rmtree(old)
+
+
+def open_graph(path: Path) -> Store:
+    """A store folder opened read-only, or an RDF file (.trig .nq .ttl .nt) loaded into memory."""
+    if path.is_dir():
+        return open_store(path)
+    if not path.is_file():
+        raise StoreError(f"{path}: no such store or graph file (run `ckg run` first)")
+    fmt = RdfFormat.from_extension(path.suffix.lstrip(".").lower())
+    if fmt is None:
+        raise StoreError(f"{path}: cannot tell the RDF format from the extension")
+    store = Store()
+    try:
+        store.bulk_load(path=str(path), format=fmt)
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise StoreError(f"{path}: cannot read the graph: {exc}") from None
+    return store
