@@ -441,9 +441,12 @@ def _casualty_measure(doc: Doc, start: int, limit: int) -> Measure | None:
         if measure is not None:
             found.add(measure)
             continue
+        status = lower == "as" and token.i > 0 and token.nbor(-1).lemma_.lower() in _STATUS_VERBS
+        if status:
+            continue
         if token.like_num or lower in _CLAUSE_ENDS or (lower == "," and not _casualty_next(token)):
             break
-        if token.pos_ == "VERB" and token.lemma_.lower() not in _REPORTING_VERBS:
+        if token.pos_ == "VERB" and token.lemma_.lower() not in _REPORTING_VERBS | _STATUS_VERBS:
             break
     if not found:
         return None
@@ -453,6 +456,9 @@ def _casualty_measure(doc: Doc, start: int, limit: int) -> Measure | None:
 
 
 _CLAUSE_ENDS = {";", "—", "–", "(", "while", "but", "with", "when", "as", "."}
+# "listed as missing": here "as" introduces the casualty status, not a new clause.
+_STATUS_VERBS = {"list", "classify", "count", "register", "report", "confirm", "declare"}
+CAPTURE_VERBS = {"capture", "seize", "take"}
 _REPORTING_VERBS = {
     "report",
     "say",
@@ -493,6 +499,8 @@ def _measure(doc: Doc, figure: _Figure, sent: SpacySpan, mentions: list[Mention]
     noun = _counted_noun(doc, figure, sent.end, mentions)
     if noun is not None and (noun.lemma_.lower() in TIME_NOUNS or noun.lower_ in TIME_NOUNS):
         return None  # a duration or a time of day
+    if noun is not None and noun.dep_ == "dobj" and noun.head.lemma_.lower() in CAPTURE_VERBS:
+        return Measure.CAPTURED  # "captured two wounded soldiers": wounded says which ones
     casualty = _casualty_measure(doc, figure.end, sent.end)
     if noun is not None:
         lemma = noun.lemma_.lower()
@@ -510,9 +518,38 @@ def _measure(doc: Doc, figure: _Figure, sent: SpacySpan, mentions: list[Mention]
     if _units_of_equipment(doc, figure, sent):
         figure.unit = Unit.ITEMS
         return Measure.EQUIPMENT_COUNT
-    if _group_before(doc, figure.start, sent.start):
+    if _group_before(doc, figure.start, sent.start) or _numbers_people(doc[figure.end - 1]):
+        return Measure.TROOP_COUNT
+    if _estimate_of_people(doc, figure.start, sent.start):
         return Measure.TROOP_COUNT
     return None
+
+
+def _numbers_people(number: Token) -> bool:
+    """'soldiers, who number at least 11,000': the verb 'number' counts its subject."""
+    verb = number.head
+    if verb.lemma_.lower() != "number" or verb.pos_ != "VERB":
+        return False
+    subject = verb.head if verb.dep_ == "relcl" else verb
+    if subject is not verb:
+        return subject.lemma_.lower() in PERSON_NOUNS
+    return any(c.dep_ == "nsubj" and c.lemma_.lower() in PERSON_NOUNS for c in verb.children)
+
+
+def _estimate_of_people(doc: Doc, start: int, floor: int) -> bool:
+    """'put the number of troops sent to Russia at an estimated 14,000'."""
+    i = start - 1
+    while i > floor and doc[i].lower_ != "at" and doc[i].lower_ in QUALIFIER_WORDS | {"an", "a"}:
+        i -= 1
+    if doc[i].lower_ != "at":
+        return False
+    words = [t.lemma_.lower() for t in doc[floor:i]]
+    return any(
+        word in {"number", "total", "count"}
+        and "of" in words[k + 1 : k + 2]
+        and any(w in PERSON_NOUNS for w in words[k + 2 : k + 6])
+        for k, word in enumerate(words)
+    )
 
 
 def _units_of_equipment(doc: Doc, figure: _Figure, sent: SpacySpan) -> bool:
@@ -562,6 +599,21 @@ def _about(
     return None
 
 
+def _noun_left_out(doc: Doc, figure: _Figure, sent: SpacySpan) -> bool:
+    """A bare figure that ends its phrase: its noun is the previous figure's, left out."""
+    if figure.unit is not None:
+        return False
+    following = doc[figure.end] if figure.end < sent.end else None
+    return following is None or following.is_punct or following.pos_ in {"ADP", "ADV", "CCONJ"}
+
+
+def _restated(doc: Doc, figure: _Figure, previous: Quantity | None) -> bool:
+    """'500 square kilometres (190 square miles)': the same figure in another unit."""
+    if previous is None or figure.start == 0 or doc[figure.start - 1].text != "(":
+        return False
+    return doc.text[previous.end : doc[figure.start - 1].idx].strip() == ""
+
+
 def _is_actor(entity: Entity) -> bool:
     return entity.kind in {EntityKind.ARMED_FORCE, EntityKind.STATE, EntityKind.ORGANIZATION}
 
@@ -588,8 +640,14 @@ def find_quantities(
                 continue
             figure = _Figure(doc, index)
             index = figure.end
+            previous = (
+                quantities[-1] if quantities and quantities[-1].sentence == sentence else None
+            )
             measure = _measure(doc, figure, sent, mentions)
-            if measure is None:
+            if measure is None and previous is not None and _noun_left_out(doc, figure, sent):
+                # "60,000 soldiers killed or wounded, and around 9,000 in October alone"
+                measure, figure.unit = previous.measure, figure.unit or previous.unit
+            if measure is None or _restated(doc, figure, previous):
                 continue
             qualifier, qualifier_start = _qualifier_before(doc, figure.start, sent.start)
             qualifier = _qualifier_after(doc, figure.end) or qualifier
