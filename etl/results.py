@@ -144,17 +144,18 @@ def _from_accept(header: str) -> Formats:
     return Formats(solutions, graph)
 
 
-def negotiate(accept: str | None, format_name: str | None) -> Formats:
-    """The formats to answer in, from the `format` parameter first, then `Accept`."""
+def negotiate(accept: str | None, format_names: list[str] | None = None) -> Formats:
+    """The formats to answer in: the first known `format` name, then `Accept`."""
     from_accept = _from_accept(accept) if accept and accept.strip() else DEFAULT
-    if not format_name:
+    if not format_names:
         return from_accept
-    try:
-        solutions, graph = _FORMAT_NAMES[format_name.strip().lower()]
-    except KeyError:
-        known = ", ".join(sorted(name for name in _FORMAT_NAMES if "/" not in name))
-        raise QueryError(f"unknown format {format_name!r}; use one of {known}") from None
-    return Formats(solutions or from_accept.solutions, graph or from_accept.graph)
+    known = [_FORMAT_NAMES[name.lower()] for name in format_names if name.lower() in _FORMAT_NAMES]
+    if not known:
+        names = ", ".join(sorted(name for name in _FORMAT_NAMES if "/" not in name))
+        raise QueryError(f"unknown format {format_names[0]!r}; use one of {names}")
+    solutions = next((pair[0] for pair in known if pair[0]), from_accept.solutions)
+    graph = next((pair[1] for pair in known if pair[1]), from_accept.graph)
+    return Formats(solutions, graph)
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,8 @@ from .results import GRAPH_TYPES, Answer, NotAcceptable, negotiate
 from .store import open_store
 
 TRUNCATED_HEADER = "X-CKG-Truncated"
-_FORMAT_PARAMS = ("format", "output")
+# SPARQLWrapper names the format in all three, each maybe twice (short name, media types).
+_FORMAT_PARAMS = ("format", "output", "results")
 _SD = "http://www.w3.org/ns/sparql-service-description#"
 _FORMAT_IRIS = {
     "json": "http://www.w3.org/ns/formats/SPARQL_Results_JSON",
@@ -72,8 +73,10 @@ class Params:
     def all(self, name: str) -> tuple[str, ...]:
         return tuple(self.values.get(name, []))
 
-    def format_name(self) -> str | None:
-        return self.one("format") or self.one("output")
+    def format_names(self) -> list[str]:
+        """Every format the client named, in order; a value may list several by commas."""
+        given = [value for name in _FORMAT_PARAMS for value in self.all(name)]
+        return [part.strip() for value in given for part in value.split(",") if part.strip()]
 
 
 def _decode_pairs(raw: bytes, encoding: str = "utf-8") -> list[tuple[str, str]]:
@@ -196,7 +199,7 @@ class Endpoint:
             return self.description(request, params)
         if len(query.encode("utf-8")) > self.limits.max_body:
             raise HTTPException(413, f"the query is larger than {self.limits.max_body:,} bytes")
-        formats = negotiate(request.headers.get("accept"), params.format_name())
+        formats = negotiate(request.headers.get("accept"), params.format_names())
         job = Job(
             "query",
             query,
@@ -241,7 +244,7 @@ class Endpoint:
             if key not in _FORMAT_PARAMS:
                 values[key] = params.one(key) or ""
         bindings(queries[name], values)  # a bad parameter is a 400 here, before any worker
-        formats = negotiate(request.headers.get("accept"), params.format_name())
+        formats = negotiate(request.headers.get("accept"), params.format_names())
         return await self._dispatch(
             Job("named", name, formats, values, max_rows=self.limits.max_rows)
         )
@@ -276,7 +279,7 @@ class Endpoint:
 
     def description(self, request: Request, params: Params) -> Response:
         """The SPARQL service description of this endpoint, in RDF."""
-        formats = negotiate(request.headers.get("accept"), params.format_name())
+        formats = negotiate(request.headers.get("accept"), params.format_names())
         graph_format = formats.graph or "turtle"
         service = BlankNode()
         sd = _SD
