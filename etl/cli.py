@@ -310,14 +310,18 @@ def serve(
         raise typer.Exit(EXIT_ERROR)
     if not is_loopback(host):
         err.print(f"[yellow]warning:[/] listening on {host}: other machines can query the store")
-    limits = Limits(workers, timeout, queue_wait, max_rows, max_body)
     store = store_dir or DEFAULT_OUT / "store"
-    err.print(
-        f"SPARQL endpoint on http://{host}:{port}/sparql, query page on http://{host}:{port}/",
-        highlight=False,
-        soft_wrap=True,
-    )
-    _call(lambda: serve_endpoint(store, host, port, limits, update_token if allow_update else None))
+
+    def announce(address: str) -> None:
+        err.print(
+            f"SPARQL endpoint on {address}/sparql, query page on {address}/",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    limits = Limits(workers, timeout, queue_wait, max_rows, max_body)
+    token = update_token if allow_update else None
+    _call(lambda: serve_endpoint(store, host, port, limits, token, announce))
 
 
 @app.command()

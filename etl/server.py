@@ -19,6 +19,7 @@ from __future__ import annotations
 import codecs
 import hmac
 import ipaddress
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib.resources import files
@@ -34,7 +35,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from .errors import CkgError, QueryError
+from .errors import CkgError, ConfigError, QueryError
 from .pool import Busy, Failure, Job, Limits, Timeout, WorkerPool
 from .queries import bindings, named_queries
 from .results import GRAPH_TYPES, Answer, NotAcceptable, negotiate
@@ -386,15 +387,31 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _check_port(host: str, port: int) -> None:
+    """A clear error now rather than a log line from the server once it has started."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
 def serve(
     store_dir: Path,
     host: str = "127.0.0.1",
     port: int = 7878,
     limits: Limits | None = None,
     update_token: str | None = None,
+    announce: Callable[[str], None] | None = None,
 ) -> None:
-    """Answer SPARQL requests on host:port until interrupted."""
+    """Answer SPARQL requests on host:port until interrupted; `announce` gets the address
+    once the store and the port have been checked."""
     import uvicorn
 
     app = make_app(store_dir, limits, update_token)
+    _check_port(host, port)
+    if announce:
+        announce(f"http://{host}:{port}")
     uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
