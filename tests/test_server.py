@@ -486,3 +486,9 @@ def test_updates_need_the_token_and_are_then_seen(guarded):
 def test_make_app_names_a_missing_store(tmp_path: Path):
     with pytest.raises(StoreError, match="no store at"):
         make_app(tmp_path / "missing")
+
+
+def test_unknown_paths_and_methods_are_short_plain_errors(server):
+    assert_clean_error(httpx.get(server.url + "/etc/passwd"), 404)
+    assert_clean_error(httpx.put(server.url + "/sparql", content=b"x"), 405)
+    assert_clean_error(httpx.get(server.url + "/queries/..%2F..%2Fsetup"), 404)
