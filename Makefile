@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= output
 
-.PHONY: install run test lint format bench clean help
+.PHONY: install run test lint format bench bench-load e2e clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -37,6 +37,18 @@ test: lint  ## lint, then the test suite
 
 bench: $(STAMP)  ## benchmarks; writes bench/RESULTS.md
 	$(BIN)/python bench/run.py
+
+bench-load: $(STAMP)  ## load test of `ckg serve`; writes bench/LOAD.md
+	@test -d $(OUT)/store || $(BIN)/ckg run examples --out $(OUT) --quiet
+	$(BIN)/python bench/load.py --store $(OUT)/store
+
+# Debian's Chromium and its driver; the browser test drives the query page with Selenium.
+e2e: $(STAMP)  ## install headless Chromium (apt) and run the browser tests
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || { \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; }
+	$(BIN)/python -m pytest -q -m e2e
 
 clean:  ## remove generated outputs (keeps .venv)
 	rm -rf $(OUT)/graph.* $(OUT)/validation.ttl $(OUT)/run.json $(OUT)/store dist build

@@ -391,3 +391,110 @@ def _print_conflicts(groups: list[Any], rows: list[Any]) -> None:
                 highlight=False,
             )
     out.print(f"{len(groups)} group(s)", style="dim")
+
+
+# ---- serve and push: the graph over HTTP -------------------------------------------------
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; anything but loopback is public.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 7878,
+    store_dir: StoreOption = None,
+    workers: Annotated[int, typer.Option(help="Query worker processes.", min=1)] = 2,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds a query may run before it is stopped.", min=0.1)
+    ] = 30.0,
+    max_rows: Annotated[
+        int, typer.Option(help="Rows (or triples) in one answer; the rest are cut.", min=1)
+    ] = 100_000,
+    max_body: Annotated[int, typer.Option(help="Bytes in a request body.", min=1)] = 1_000_000,
+    queue_wait: Annotated[
+        float, typer.Option(help="Seconds a request waits for a free worker before a 503.")
+    ] = 2.0,
+    allow_update: Annotated[
+        bool, typer.Option("--allow-update", help="Accept SPARQL updates (needs --update-token).")
+    ] = False,
+    update_token: Annotated[
+        str | None,
+        typer.Option(envvar="CKG_UPDATE_TOKEN", help="Bearer token that updates must carry."),
+    ] = None,
+) -> None:
+    """Answer SPARQL 1.1 Protocol queries over the store (read-only unless told otherwise);
+    the query page is at http://HOST:PORT/ ."""
+    from .pool import Limits
+    from .server import is_loopback
+    from .server import serve as serve_endpoint
+
+    if allow_update and not update_token:
+        err.print("[bold red]error:[/] --allow-update needs --update-token (or CKG_UPDATE_TOKEN)")
+        raise typer.Exit(EXIT_ERROR)
+    if not is_loopback(host):
+        err.print(f"[yellow]warning:[/] listening on {host}: other machines can query the store")
+    store = store_dir or DEFAULT_OUT / "store"
+
+    def announce(address: str) -> None:
+        err.print(
+            f"SPARQL endpoint on {address}/sparql, query page on {address}/",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    limits = Limits(workers, timeout, queue_wait, max_rows, max_body)
+    token = update_token if allow_update else None
+    _call(lambda: serve_endpoint(store, host, port, limits, token, announce))
+
+
+@app.command()
+def push(
+    endpoint: Annotated[
+        str,
+        typer.Option(
+            help="Graph Store Protocol URL of the target, e.g. http://host:7878/store "
+            "(Oxigraph) or http://host:3030/ds/data (Fuseki)."
+        ),
+    ],
+    query_endpoint: Annotated[
+        str | None,
+        typer.Option(
+            help="SPARQL query URL of the target for the final count check "
+            "[default: guessed from --endpoint]."
+        ),
+    ] = None,
+    user: Annotated[str | None, typer.Option(help="User for HTTP basic auth.")] = None,
+    password: Annotated[
+        str | None, typer.Option(envvar="CKG_PUSH_PASSWORD", help="Password for basic auth.")
+    ] = None,
+    token: Annotated[
+        str | None, typer.Option(envvar="CKG_PUSH_TOKEN", help="Bearer token.")
+    ] = None,
+    per_article: Annotated[
+        bool,
+        typer.Option(
+            "--graph-per-article/--union",
+            help="One named graph per article (and the entities graph), or their union "
+            "into the default graph.",
+        ),
+    ] = True,
+    retries: Annotated[int, typer.Option(help="Retries per graph on transient errors.")] = 4,
+    store_dir: StoreOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Upload the graphs to another triple store with the SPARQL 1.1 Graph Store Protocol
+    (one PUT per graph, so pushing again replaces), then check the triple counts there."""
+    from .push import push_store, target
+    from .store import open_store
+
+    where = _call(lambda: target(endpoint, query_endpoint, user, password, token))
+    store = _call(lambda: open_store(store_dir or DEFAULT_OUT / "store"))
+    with _progress(not quiet) as progress:
+        report = _call(lambda: push_store(store, where, per_article, progress, retries))
+    triples = sum(report.graphs.values())
+    out.print(
+        f"pushed {len(report.graphs)} graph(s), {triples:,} triples, to {endpoint}; "
+        f"the counts there match ({report.retries} retried request(s))",
+        highlight=False,
+        soft_wrap=True,
+    )

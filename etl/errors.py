@@ -5,7 +5,9 @@
     ├── InputError           an input file cannot be read or parsed (names the file)
     ├── ResourceError        the ontology, shapes, gazetteer or a query file is missing or broken
     ├── QueryError           a SPARQL query is unknown, malformed or got a bad parameter
-    └── StoreError           the Oxigraph store cannot be opened or written
+    │   └── RefusedError     the endpoint will not run it (update, SERVICE, LOAD)
+    ├── StoreError           the Oxigraph store cannot be opened or written
+    └── PushError            an upload to another triple store failed or did not add up
 
 Exit codes of `ckg` (documented in the README):
 
@@ -52,3 +54,11 @@ class QueryError(CkgError):
 
 class StoreError(CkgError):
     """The Oxigraph store cannot be opened, read or written."""
+
+
+class RefusedError(QueryError):
+    """A request the endpoint will not run: an update when read-only, SERVICE or LOAD."""
+
+
+class PushError(CkgError):
+    """Uploading the graph to another store failed or the store holds other counts."""
