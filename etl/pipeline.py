@@ -31,6 +31,7 @@ from .export import atomic_write, export_store
 from .extract import extract_doc
 from .gazetteer import load_gazetteer
 from .ingest import Rejected, read_sources
+from .lineage import article_lineage
 from .model import Document, Extraction
 from .nlp import build_pipeline, model_identity
 from .rdf import article_graph, entities_graph, referenced_entities
@@ -219,7 +220,8 @@ def run_pipeline(
 
     clock = time.perf_counter()
     report = RunReport(out_dir, sorted(records, key=lambda r: r.identifier), validation, timings)
-    _write_outputs(out_dir, [*graphs, entities], report, settings, extractions)
+    lineage = article_lineage(extractions, settings)
+    _write_outputs(out_dir, [*graphs, entities, lineage], report, settings, extractions)
     timings["store_and_export"] = time.perf_counter() - clock
     return report
 
