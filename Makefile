@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= output
 
-.PHONY: install run test lint format bench clean help
+.PHONY: install run test lint format bench clean help e2e
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -35,8 +35,13 @@ format: $(STAMP)  ## apply ruff's fixes and formatting
 test: lint  ## lint, then the test suite
 	$(BIN)/python -m pytest -q
 
+e2e: $(STAMP)  ## install Debian chromium + chromium-driver, then the browser tests
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		(apt-get update && apt-get install -y chromium chromium-driver)
+	$(BIN)/python -m pytest -m e2e -q
+
 bench: $(STAMP)  ## benchmarks; writes bench/RESULTS.md
 	$(BIN)/python bench/run.py
 
 clean:  ## remove generated outputs (keeps .venv)
-	rm -rf $(OUT)/graph.* $(OUT)/validation.ttl $(OUT)/run.json $(OUT)/store dist build
+	rm -rf $(OUT)/graph.* $(OUT)/validation.ttl $(OUT)/report.html $(OUT)/run.json $(OUT)/store dist build
