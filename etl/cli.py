@@ -108,8 +108,8 @@ def run(
     model: Annotated[str | None, typer.Option(help="spaCy model package to load.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Run the whole pipeline and write graph.trig, graph.ttl, validation.ttl, run.json and
-    the store into the output folder."""
+    """Run the whole pipeline and write graph.trig, graph.ttl, validation.ttl, report.html,
+    run.json and the store into the output folder."""
     from .pipeline import run_pipeline
     from .resources import examples_dir
 
