@@ -27,6 +27,7 @@ sorts last, so that the output stays deterministic.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -179,10 +180,34 @@ def _link(a: _Article, b: _Article) -> LineageLink | None:
     )
 
 
+def candidate_pairs(articles: Sequence[_Article]) -> list[tuple[int, int]]:
+    """Index pairs worth comparing: they share a 5-gram, or one names a private person all
+    of whose words occur in the other. Inverted indexes keep this from growing with the
+    square of the corpus for articles that have nothing in common."""
+    pairs: set[tuple[int, int]] = set()
+    by_shingle: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    by_word: dict[str, set[int]] = defaultdict(set)
+    for index, article in enumerate(articles):
+        for shingle in article.shingles:
+            by_shingle[shingle].append(index)
+        for word in words(article.text):
+            by_word[word].add(index)
+    for holders in by_shingle.values():
+        pairs.update(combinations(holders, 2))
+    for index, article in enumerate(articles):
+        for name in article.private_people:
+            postings = [by_word.get(word, set()) for word in words(name)]
+            for other in set.intersection(*postings) if postings else set():
+                if other != index:
+                    pairs.add((min(index, other), max(index, other)))
+    return sorted(pairs)
+
+
 def find_lineage(extractions: Iterable[Extraction]) -> list[LineageLink]:
     """Every linked pair among the articles, sorted by derived then source identifier."""
     articles = sorted((_prepare(e) for e in extractions), key=lambda a: a.identifier)
-    links = [link for a, b in combinations(articles, 2) if (link := _link(a, b)) is not None]
+    pairs = candidate_pairs(articles)
+    links = [link for i, j in pairs if (link := _link(articles[i], articles[j])) is not None]
     return sorted(links, key=lambda link: (link.derived_identifier, link.source_identifier))
 
 

@@ -186,3 +186,16 @@ def test_seeds_rewrite_is_found_and_nothing_else(seeds_run: tuple[Path, RunRepor
     assert len(links) == 1
     ((derived, source),) = links
     assert {derived[:3], source[:3]} == {"000", "001"}
+
+
+def test_only_articles_with_something_in_common_are_compared() -> None:
+    from etl.lineage import _prepare, candidate_pairs
+
+    articles = [
+        _prepare(_extraction("a.txt", WIRE)),
+        _prepare(_extraction("b.txt", REPRINT)),
+        _prepare(_extraction("c.txt", UNRELATED)),
+        _prepare(_extraction("d.txt", QUOTE, (("Ostap Vernyhora", False),))),
+        _prepare(_extraction("e.txt", PARAPHRASE)),  # names him, though not extracted
+    ]
+    assert candidate_pairs(articles) == [(0, 1), (3, 4)]
