@@ -42,7 +42,7 @@ bench-load: $(STAMP)  ## load test of `ckg serve`; writes bench/LOAD.md
 	@test -d $(OUT)/store || $(BIN)/ckg run examples --out $(OUT) --quiet
 	$(BIN)/python bench/load.py --store $(OUT)/store
 
-# Debian's Chromium and its driver; the browser test drives the query page with Selenium.
+# Debian's Chromium and its driver; the browser tests drive the query page and the report.
 e2e: $(STAMP)  ## install headless Chromium (apt) and run the browser tests
 	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || { \
 	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
@@ -51,4 +51,4 @@ e2e: $(STAMP)  ## install headless Chromium (apt) and run the browser tests
 	$(BIN)/python -m pytest -q -m e2e
 
 clean:  ## remove generated outputs (keeps .venv)
-	rm -rf $(OUT)/graph.* $(OUT)/validation.ttl $(OUT)/run.json $(OUT)/store dist build
+	rm -rf $(OUT)/graph.* $(OUT)/validation.ttl $(OUT)/report.html $(OUT)/run.json $(OUT)/store dist build

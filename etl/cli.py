@@ -108,8 +108,8 @@ def run(
     model: Annotated[str | None, typer.Option(help="spaCy model package to load.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Run the whole pipeline and write graph.trig, graph.ttl, validation.ttl, run.json and
-    the store into the output folder."""
+    """Run the whole pipeline and write graph.trig, graph.ttl, validation.ttl, report.html,
+    run.json and the store into the output folder."""
     from .pipeline import run_pipeline
     from .resources import examples_dir
 
@@ -250,17 +250,33 @@ def list_queries() -> None:
 
 @app.command()
 def export(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="ttl, trig, nt, nq or jsonld.")],
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="ttl, trig, nt, nq or jsonld (RDF); graphml, neo4j or acled (property graph).",
+        ),
+    ],
     out_file: Annotated[
-        Path | None, typer.Option("--out", "-o", help="File to write [default: stdout].")
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="File to write [default: stdout]; for neo4j a folder [default: output/neo4j].",
+        ),
     ] = None,
     store_dir: StoreOption = None,
 ) -> None:
-    """Dump the store in an RDF format."""
+    """Dump the store in an RDF format, or as a property graph (GraphML, Neo4j import CSVs,
+    an ACLED-shaped CSV of events and figures)."""
     from .export import atomic_write, export_store
     from .store import open_store
 
     store = _call(lambda: open_store(store_dir or DEFAULT_OUT / "store"))
+    if fmt in {"graphml", "neo4j", "acled"}:
+        _export_property_graph(store, fmt, out_file)
+        return
     data = _call(lambda: export_store(store, fmt))
     if out_file is None:
         sys.stdout.buffer.write(data)
@@ -498,3 +514,34 @@ def push(
         highlight=False,
         soft_wrap=True,
     )
+
+
+def _export_property_graph(store: Any, fmt: str, out_file: Path | None) -> None:
+    from .property_graph import neo4j_import_command, render_property_graph, write_property_graph
+
+    if fmt == "neo4j" or out_file is not None:
+        target = out_file or DEFAULT_OUT / "neo4j"
+        written = _call(lambda: write_property_graph(store, fmt, target))
+        for path in written:
+            err.print(f"wrote {path.stat().st_size:,} bytes to {path}", highlight=False)
+        if fmt == "neo4j":
+            err.print(neo4j_import_command(target, [p.name for p in written]), highlight=False)
+        return
+    sys.stdout.buffer.write(_call(lambda: render_property_graph(store, fmt)))
+    sys.stdout.flush()
+
+
+@app.command()
+def report(
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = DEFAULT_OUT
+    / "report.html",
+    store_dir: StoreOption = None,
+) -> None:
+    """Write a self-contained HTML report of the store: sources, conflicting figures with their
+    evidence, charts per measure, the entity network, lineage and the event timeline. It
+    opens offline."""
+    from .report import write_report
+
+    store_path = store_dir or DEFAULT_OUT / "store"
+    written = _call(lambda: write_report(store_path, out_file))
+    out.print(f"report: {written}", highlight=False)

@@ -3,7 +3,7 @@
     ingest -> nlp/extract -> resolve -> rdf -> validate -> store -> export
 
 `run_pipeline` writes, each atomically, `graph.trig`, `graph.ttl`,
-`validation.ttl`, `run.json` and the store `store/`. Everything is built
+`validation.ttl`, `report.html`, `run.json` and the store `store/`. Everything is built
 beside the previous outputs and moved into place at the end, so a run that
 stops half-way leaves the earlier outputs as they were.
 """
@@ -31,9 +31,11 @@ from .export import atomic_write, export_store
 from .extract import extract_doc
 from .gazetteer import load_gazetteer
 from .ingest import Rejected, read_sources
+from .lineage import article_lineage
 from .model import Document, Extraction
 from .nlp import build_pipeline, model_identity
 from .rdf import article_graph, entities_graph, referenced_entities
+from .report import build_report
 from .resolve import resolve_entities
 from .store import STORE_DIR, load_nquads, swap_in
 from .validate import ValidationResult, merge_results, validate_graph, with_entities
@@ -219,7 +221,8 @@ def run_pipeline(
 
     clock = time.perf_counter()
     report = RunReport(out_dir, sorted(records, key=lambda r: r.identifier), validation, timings)
-    _write_outputs(out_dir, [*graphs, entities], report, settings, extractions)
+    lineage = article_lineage(extractions, settings)
+    _write_outputs(out_dir, [*graphs, entities, lineage], report, settings, extractions)
     timings["store_and_export"] = time.perf_counter() - clock
     return report
 
@@ -231,6 +234,10 @@ def _model(extractions: Sequence[Extraction]) -> tuple[str, str]:
         return model_identity(build_pipeline(""))
     except Exception:  # no model needed when nothing was read
         return "", ""
+
+
+def _violations(report: RunReport) -> dict[str, int]:
+    return {r.identifier: r.violations for r in report.inputs if r.status == "ok"}
 
 
 def _write_outputs(
@@ -251,6 +258,7 @@ def _write_outputs(
             "graph.trig": export_store(store, "trig"),
             "graph.ttl": export_store(store, "ttl"),
             "validation.ttl": report.validation.report.serialize(format="turtle", encoding="utf-8"),
+            "report.html": build_report(store, _violations(report)).encode("utf-8"),
         }
         del store  # release the store's lock before it is moved
         report.outputs = {name: str(out_dir / name) for name in [*files, "run.json"]}

@@ -122,7 +122,12 @@ UNITS = [
     "RUB",
     "Times",
 ]
-SCHEMES = {"Measures": MEASURES, "Qualifiers": QUALIFIERS, "Units": UNITS}
+SCHEMES = {
+    "Measures": MEASURES,
+    "Qualifiers": QUALIFIERS,
+    "Units": UNITS,
+    "LineageBases": ["CopiedPassages", "RewrittenPassage"],
+}
 
 QUDT_UNIT = "http://qudt.org/vocab/unit/"
 QUDT_CURRENCY = "http://qudt.org/vocab/currency/"

@@ -1,0 +1,201 @@
+"""Source lineage: near-duplicate and rewritten passages between articles (etl/lineage.py)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pyoxigraph import NamedNode, RdfFormat, Store
+from rdflib import Graph, URIRef
+from rdflib.namespace import PROV
+
+from etl.config import Settings
+from etl.lineage import (
+    COPIED,
+    REWRITTEN,
+    containment,
+    find_lineage,
+    lineage_graph,
+    shingles,
+)
+from etl.model import Document, Entity, EntityKind, Extraction, Mention, Sentence
+from etl.pipeline import RunReport
+from etl.queries import named_queries, run_query
+from etl.rdf import CKG
+from etl.store import open_store
+from etl.validate import validate_graph
+
+ROOT = Path(__file__).resolve().parents[1]
+SETTINGS = Settings()
+ID = SETTINGS.base_iri
+
+WIRE = (
+    "Officials said on Monday that about 4,000 reservists had been moved to the river crossing "
+    "near the old mill. The reservists arrived by train overnight and were sent to dig trenches "
+    "along the eastern bank before the rains. Local farmers were told to leave their fields "
+    "until the works are finished, a regional spokesman said."
+)
+REPRINT = (
+    "Reprinted from the wire. Officials said on Monday that about 4,000 reservists had been "
+    "moved to the river crossing near the old mill. The reservists arrived by train overnight "
+    "and were sent to dig trenches along the eastern bank before the rains."
+)
+QUOTE = (
+    "The shelling went on all night. Captain Ostap Vernyhora, who leads a mortar crew on the "
+    "hill, said his men fired back at dawn with their last shells. Supplies are expected soon."
+)
+PARAPHRASE = (
+    "Night-long shelling hit the positions. Ostap Vernyhora, a captain leading mortar crews on "
+    "the hill, reported that his men answered at dawn using their last shells. Nobody knows "
+    "when supplies arrive."
+)
+UNRELATED = (
+    "The harvest festival opened in the capital with a parade of tractors and a choir of "
+    "schoolchildren, and the mayor promised new bus routes for the spring."
+)
+
+
+def _extraction(
+    name: str, text: str, people: tuple[tuple[str, bool], ...] = (), issued: date | None = None
+) -> Extraction:
+    """A hand-built extraction: sentences split on '. ', persons as (label, from_gazetteer)."""
+    sentences, begin = [], 0
+    for part in text.split(". "):
+        end = begin + len(part) + (1 if begin + len(part) < len(text) else 0)
+        sentences.append(Sentence(begin, end, text[begin:end]))
+        begin = end + 1
+    entities, mentions = [], []
+    for label, gazetteer in people:
+        key = "person/" + label.lower().replace(" ", "-")
+        entities.append(Entity(key, EntityKind.PERSON, label, from_gazetteer=gazetteer))
+        start = text.index(label)
+        mentions.append(Mention(start, start + len(label), label, key))
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    document = Document(sha, name, text, ((0, len(text)),), issued=issued)
+    return Extraction(document, tuple(sentences), tuple(mentions), tuple(entities))
+
+
+def test_shingles_are_five_word_runs_case_and_punctuation_blind() -> None:
+    assert shingles("One, two THREE four five six.") == {
+        ("one", "two", "three", "four", "five"),
+        ("two", "three", "four", "five", "six"),
+    }
+    assert containment(shingles(WIRE), shingles(REPRINT)) > 0.85
+    assert containment(shingles(WIRE), shingles(UNRELATED)) == 0.0
+    assert containment(frozenset(), shingles(WIRE)) == 0.0
+
+
+def test_a_reprint_is_derived_from_the_earlier_wire_story() -> None:
+    wire = _extraction("wire.txt", WIRE, issued=date(2024, 5, 1))
+    reprint = _extraction("a-reprint.txt", REPRINT, issued=date(2024, 5, 2))
+    (link,) = find_lineage([reprint, wire, _extraction("fair.txt", UNRELATED)])
+    assert (link.derived_identifier, link.source_identifier) == ("a-reprint.txt", "wire.txt")
+    assert link.basis == COPIED and link.similarity > 0.85
+
+
+def test_without_dates_the_digest_is_the_side_whose_passages_are_in_the_other() -> None:
+    (link,) = find_lineage([_extraction("z-wire.txt", WIRE), _extraction("a.txt", REPRINT)])
+    assert (link.derived_identifier, link.source_identifier) == ("a.txt", "z-wire.txt")
+
+
+def test_a_paraphrase_around_the_same_private_person_is_a_rewrite() -> None:
+    original = _extraction("night.txt", QUOTE, (("Ostap Vernyhora", False),))
+    rewrite = _extraction("digest.txt", PARAPHRASE, (("Ostap Vernyhora", False),))
+    assert containment(shingles(QUOTE), shingles(PARAPHRASE)) < 0.15  # no copied run
+    (link,) = find_lineage([original, rewrite])
+    assert link.basis == REWRITTEN and 0.12 <= link.similarity <= 1
+
+
+def test_a_public_figure_or_a_description_links_nothing() -> None:
+    """Outlets all name presidents (gazetteer entries); "his men" is a description."""
+    for person in (("Ostap Vernyhora", True), ("his men", False)):
+        original = _extraction("a.txt", QUOTE, (person,))
+        rewrite = _extraction("b.txt", PARAPHRASE, (person,))
+        assert find_lineage([original, rewrite]) == []
+
+
+def test_the_lineage_graph_conforms_and_says_prov() -> None:
+    wire = _extraction("wire.txt", WIRE, issued=date(2024, 5, 1))
+    reprint = _extraction("reprint.txt", REPRINT, issued=date(2024, 5, 2))
+    graph = lineage_graph(find_lineage([wire, reprint]), SETTINGS)
+    assert graph.identifier == URIRef(ID + "graph/lineage")
+    derived = URIRef(f"{ID}article/{reprint.document.id}")
+    source = URIRef(f"{ID}article/{wire.document.id}")
+    assert (derived, PROV.wasDerivedFrom, source) in graph
+    (node,) = graph.objects(derived, PROV.qualifiedDerivation)
+    assert (node, PROV.entity, source) in graph
+    assert (node, CKG.lineageBasis, CKG.CopiedPassages) in graph
+    assert 0.85 < float(graph.value(node, CKG.similarity)) <= 1  # type: ignore[arg-type]
+    assert validate_graph(graph).conforms
+
+
+def test_a_similarity_outside_zero_to_one_is_a_violation() -> None:
+    graph = Graph()
+    graph.parse(
+        data=f"""@prefix prov: <http://www.w3.org/ns/prov#> .
+        @prefix ckg: <{CKG}> .
+        <{ID}lineage/x> a prov:Derivation ; prov:entity <{ID}article/y> ;
+            ckg:similarity 1.5 ; ckg:lineageBasis ckg:CopiedPassages .""",
+        format="turtle",
+    )
+    result = validate_graph(graph)
+    assert not result.conforms
+    assert any("similarity" in v.message for v in result.violations)
+
+
+def _identifiers(store: Store) -> set[tuple[str, str]]:
+    query = """PREFIX prov: <http://www.w3.org/ns/prov#>
+    PREFIX dcterms: <http://purl.org/dc/terms/>
+    SELECT ?d ?s WHERE { GRAPH ?g { ?a prov:wasDerivedFrom ?b }
+      ?a dcterms:identifier ?d . ?b dcterms:identifier ?s }"""
+    solutions = store.query(query, use_default_graph_as_union=True)
+    return {(row["d"].value, row["s"].value) for row in solutions}  # type: ignore[union-attr]
+
+
+def test_examples_digest_is_linked_to_the_wire_report(examples_run: tuple[Path, RunReport]):
+    out, _ = examples_run
+    store = open_store(out / "store")
+    assert _identifiers(store) == {("07_digest.txt", "01_wire_report.txt")}
+    graphs = {q.graph_name for q in store.quads_for_pattern(None, None, None, None)}
+    assert NamedNode(ID + "graph/lineage") in graphs
+
+
+def test_corroboration_counts_independent_sources(examples_run: tuple[Path, RunReport]):
+    """The digest repeats the wire report's figures: one source, so no corroboration."""
+    out, _ = examples_run
+    store = Store()
+    store.load(path=str(out / "graph.trig"), format=RdfFormat.TRIG)
+    query = named_queries()["corroborated-figures"]
+    with_lineage = list(run_query(store, query))
+    store.clear_graph(NamedNode(ID + "graph/lineage"))
+    without_lineage = list(run_query(store, query))
+    pair = "01_wire_report.txt, 07_digest.txt"
+    repeated = [row for row in without_lineage if row["articleIds"].value == pair]  # type: ignore[union-attr]
+    assert {row["value"].value for row in repeated} >= {"11000", "1300"}  # type: ignore[union-attr]
+    assert all(row["sources"].value == "2" for row in repeated)  # type: ignore[union-attr]
+    assert not [row for row in with_lineage if row["articleIds"].value == pair]  # type: ignore[union-attr]
+    assert len(with_lineage) == len(without_lineage) - len(repeated)
+
+
+@pytest.mark.seeds
+def test_seeds_rewrite_is_found_and_nothing_else(seeds_run: tuple[Path, RunReport]) -> None:
+    out, _ = seeds_run
+    links = _identifiers(open_store(out / "store"))
+    assert len(links) == 1
+    ((derived, source),) = links
+    assert {derived[:3], source[:3]} == {"000", "001"}
+
+
+def test_only_articles_with_something_in_common_are_compared() -> None:
+    from etl.lineage import _prepare, candidate_pairs
+
+    articles = [
+        _prepare(_extraction("a.txt", WIRE)),
+        _prepare(_extraction("b.txt", REPRINT)),
+        _prepare(_extraction("c.txt", UNRELATED)),
+        _prepare(_extraction("d.txt", QUOTE, (("Ostap Vernyhora", False),))),
+        _prepare(_extraction("e.txt", PARAPHRASE)),  # names him, though not extracted
+    ]
+    assert candidate_pairs(articles) == [(0, 1), (3, 4)]
