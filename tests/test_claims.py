@@ -135,3 +135,10 @@ def test_an_interview_turn_credits_the_guest_not_the_host(nlp):
         "About 11,000 North Korean soldiers are there now.",
         "Dr. Olena Hrytsenko: The arrival of North Korean troops could change the balance.",
     ]
+
+
+def test_a_definite_description_is_the_organisation_whose_name_holds_it(nlp):
+    first = "Ukraine's General Staff and the Kremlin traded claims on Monday."
+    second = "About 250 Russian soldiers were killed near Sudzha, the General Staff said."
+    speakers = _speakers(_extract(nlp, f"{first} {second}"))
+    assert speakers == {second: "General Staff of the Armed Forces of Ukraine"}

@@ -75,7 +75,9 @@ def test_graphml_loads_in_networkx_with_every_node_and_edge(store: Store, graph:
     figure = next(
         data
         for _, data in loaded.nodes(data=True)
-        if data["node_label"] == "Quantity" and data.get("value") == 11000.0
+        if data["node_label"] == "Quantity"
+        and data.get("value") == 11000.0
+        and data["sentence"].startswith("About 11,000")
     )
     assert figure["qualifier"] == "Approximately" and "11,000" in figure["sentence"]
     types = {data["type"] for _, _, data in loaded.edges(data=True)}

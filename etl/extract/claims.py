@@ -306,7 +306,7 @@ class _Context:
     document_id: str
     unnamed: dict[str, Entity] = field(default_factory=dict)
     last_person: str | None = None  # for "he said"
-    last_organization: str | None = None  # for "the agency said"
+    organizations: list[str] = field(default_factory=list)  # in order of last mention
 
 
 def find_claims(
@@ -338,7 +338,9 @@ def find_claims(
             if entities[mention.entity].kind is EntityKind.PERSON:
                 context.last_person = mention.entity
             elif entities[mention.entity].kind is EntityKind.ORGANIZATION:
-                context.last_organization = mention.entity
+                if mention.entity in context.organizations:
+                    context.organizations.remove(mention.entity)
+                context.organizations.append(mention.entity)
     return claims, context.unnamed
 
 
@@ -419,12 +421,27 @@ def _turn_claim(
     return [_claim(body[0], sentence, people[0].entity, facts)]
 
 
+def _organization_named(description: str, context: _Context) -> str | None:
+    """'the General Staff', 'the ministry': the organisation last named whose name holds
+    the description; 'the agency' or 'the service' is the organisation last named at all."""
+    for key in reversed(context.organizations):
+        if description in context.entities[key].label.lower():
+            return key
+    if description in ANAPHORIC_BODIES and context.organizations:
+        return context.organizations[-1]
+    return None
+
+
 def _resolve_speaker(tokens: list[Token], context: _Context) -> str | None:
     if len(tokens) == 1 and tokens[0].lower_ in PRONOUNS:
         return context.last_person
-    words = [t.lower_ for t in tokens]
-    if len(words) == 2 and words[0] == "the" and words[1] in ANAPHORIC_BODIES:
-        return context.last_organization
+    if (
+        tokens[0].lower_ == "the"
+        and _actor_mention(tokens, context.mentions, context.entities) is None
+    ):
+        named = _organization_named(" ".join(t.lower_ for t in tokens[1:]), context)
+        if named is not None:
+            return named
     entities = context.entities
     mention = _actor_mention(tokens, context.mentions, entities)
     # A named person speaks for themself ("a Ukrainian commander, Petrenko, reported");

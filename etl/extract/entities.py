@@ -213,6 +213,9 @@ def _unlabelled_people(
         name = doc[start : token.i + 1]
         if any(t.ent_type_ or t.lower_ in TITLES for t in name):
             continue
+        before = doc[start - 1] if start > name.sent.start else None
+        if before is not None and before.text[:1].isupper() and not before.is_punct:
+            continue  # the tail of a longer name ("the General Staff said")
         if not _is_person_by_role(name):
             continue
         entity = Entity(
