@@ -32,7 +32,7 @@ from .extract import extract_doc
 from .gazetteer import load_gazetteer
 from .ingest import Rejected, read_sources
 from .model import Document, Extraction
-from .nlp import build_pipeline, model_identity
+from .nlp import build_pipeline, model_identity, pipe_documents
 from .rdf import article_graph, entities_graph, referenced_entities
 from .resolve import resolve_entities
 from .store import STORE_DIR, load_nquads, swap_in
@@ -133,10 +133,8 @@ def extract_all(
     nlp = build_pipeline(settings.model)
     gazetteer = load_gazetteer()
     model = model_identity(nlp)
-    pairs = ((document.masked_text(), document) for document in documents)
-    for done, (doc, document) in enumerate(
-        nlp.pipe(pairs, as_tuples=True, batch_size=settings.batch_size), start=1
-    ):
+    processed = pipe_documents(nlp, documents, settings.batch_size, settings.max_chars)
+    for done, (doc, document) in enumerate(processed, start=1):
         try:
             yield extract_doc(doc, document, gazetteer, model)
         except Exception as exc:  # one bad article must not stop the batch
