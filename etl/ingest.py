@@ -481,6 +481,20 @@ def _broken_link(path: Path) -> str:
     return "not a regular file"
 
 
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a link loop; reported as a file that cannot be read
+        return False
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
 class _FolderWalk:
     """The files of one folder, recursively; a record for what cannot be walked or read.
 
@@ -517,9 +531,9 @@ class _FolderWalk:
             parts = path.relative_to(self.root).parts
             if entry.name.startswith(".") or _ignored("/".join(parts), self.patterns):
                 continue
-            if entry.is_dir():
+            if _is_dir(entry):
                 self._walk(path, found)
-            elif not entry.is_file():
+            elif not _is_file(entry):
                 found.append((parts, self._rejected(path, _broken_link(path), "failed")))
             elif path.suffix.lower() not in SUFFIXES:
                 found.append((parts, self._rejected(path, _unsupported(path))))
