@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= output
 
-.PHONY: install run test lint format bench clean help
+.PHONY: install run test lint format bench fuzz clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -24,8 +24,8 @@ run: $(STAMP)  ## run the pipeline on examples/ and say where the outputs are
 	$(BIN)/ckg run examples --out $(OUT)
 
 lint: $(STAMP)  ## ruff and mypy
-	$(BIN)/ruff check etl tests bench
-	$(BIN)/ruff format --check etl tests bench
+	$(BIN)/ruff check etl tests bench fuzz
+	$(BIN)/ruff format --check etl tests bench fuzz
 	$(BIN)/mypy
 
 format: $(STAMP)  ## apply ruff's fixes and formatting
@@ -37,6 +37,21 @@ test: lint  ## lint, then the test suite
 
 bench: $(STAMP)  ## benchmarks; writes bench/RESULTS.md
 	$(BIN)/python bench/run.py
+
+FUZZ_SECONDS ?= 60
+FUZZ_WORK    := fuzz/work
+
+# Not part of `make test`: each target runs for FUZZ_SECONDS; crashes land in fuzz/work/.
+fuzz: $(STAMP)  ## fuzz ingest and extraction with atheris (FUZZ_SECONDS per target)
+	$(BIN)/python -c 'import atheris' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[fuzz]'
+	@mkdir -p $(FUZZ_WORK)/ingest $(FUZZ_WORK)/extract
+	cp examples/*.txt examples/*.md examples/*.html examples/*.jsonl $(FUZZ_WORK)/ingest/
+	cp examples/*.txt $(FUZZ_WORK)/extract/
+	$(BIN)/python fuzz/fuzz_ingest.py $(FUZZ_WORK)/ingest -max_total_time=$(FUZZ_SECONDS) \
+		-artifact_prefix=$(FUZZ_WORK)/crash-ingest- -rss_limit_mb=3000
+	OMP_NUM_THREADS=1 $(BIN)/python fuzz/fuzz_extract.py $(FUZZ_WORK)/extract \
+		-max_total_time=$(FUZZ_SECONDS) -max_len=4000 \
+		-artifact_prefix=$(FUZZ_WORK)/crash-extract- -rss_limit_mb=4000
 
 clean:  ## remove generated outputs (keeps .venv)
 	rm -rf $(OUT)/graph.* $(OUT)/validation.ttl $(OUT)/run.json $(OUT)/store dist build

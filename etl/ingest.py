@@ -79,13 +79,20 @@ _BOILERPLATE = re.compile(
 _BOILERPLATE_MAX_CHARS = 200
 
 
+# A publication date outside these years is a typo or a fabricated header; relative
+# times ("yesterday", "last year") are resolved against it and would leave the calendar.
+_PLAUSIBLE_YEARS = range(1800, 2200)
+
+
 def parse_date(text: str) -> date | None:
+    """A publication date in one of the usual forms, or None (also for implausible years)."""
     text = text.strip()
     for fmt in _DATE_FORMATS:
         try:
-            return datetime.strptime(text, fmt).date()
+            parsed = datetime.strptime(text, fmt).date()
         except ValueError:
             continue
+        return parsed if parsed.year in _PLAUSIBLE_YEARS else None
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}T[\d:.+\-Z]+", text):
         return parse_date(text[:10])
     return None
