@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= output
 
-.PHONY: install run test lint format bench bench-load e2e clean help
+.PHONY: install run test lint format bench bench-load e2e fuzz clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -24,8 +24,8 @@ run: $(STAMP)  ## run the pipeline on examples/ and say where the outputs are
 	$(BIN)/ckg run examples --out $(OUT)
 
 lint: $(STAMP)  ## ruff and mypy
-	$(BIN)/ruff check etl tests bench
-	$(BIN)/ruff format --check etl tests bench
+	$(BIN)/ruff check etl tests bench fuzz
+	$(BIN)/ruff format --check etl tests bench fuzz
 	$(BIN)/mypy
 
 format: $(STAMP)  ## apply ruff's fixes and formatting
@@ -49,6 +49,21 @@ e2e: $(STAMP)  ## install headless Chromium (apt) and run the browser tests
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; }
 	$(BIN)/python -m pytest -q -m e2e
+
+FUZZ_SECONDS ?= 60
+FUZZ_WORK    := fuzz/work
+
+# Not part of `make test`: each target runs for FUZZ_SECONDS; crashes land in fuzz/work/.
+fuzz: $(STAMP)  ## fuzz ingest and extraction with atheris (FUZZ_SECONDS per target)
+	$(BIN)/python -c 'import atheris' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[fuzz]'
+	@mkdir -p $(FUZZ_WORK)/ingest $(FUZZ_WORK)/extract
+	cp examples/*.txt examples/*.md examples/*.html examples/*.jsonl $(FUZZ_WORK)/ingest/
+	cp examples/*.txt $(FUZZ_WORK)/extract/
+	$(BIN)/python fuzz/fuzz_ingest.py $(FUZZ_WORK)/ingest -max_total_time=$(FUZZ_SECONDS) \
+		-artifact_prefix=$(FUZZ_WORK)/crash-ingest- -rss_limit_mb=3000
+	OMP_NUM_THREADS=1 $(BIN)/python fuzz/fuzz_extract.py $(FUZZ_WORK)/extract \
+		-max_total_time=$(FUZZ_SECONDS) -max_len=4000 \
+		-artifact_prefix=$(FUZZ_WORK)/crash-extract- -rss_limit_mb=4000
 
 clean:  ## remove generated outputs (keeps .venv)
 	rm -rf $(OUT)/graph.* $(OUT)/validation.ttl $(OUT)/report.html $(OUT)/run.json $(OUT)/store dist build

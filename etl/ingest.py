@@ -12,12 +12,11 @@ left out of `Document.regions`, the stretches extraction reads.
 
 from __future__ import annotations
 
-import codecs
+import errno
 import fnmatch
-import hashlib
 import json
+import os
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -26,6 +25,9 @@ from pathlib import Path
 from typing import ClassVar, Literal
 
 from .model import Document
+from .text import clean, clean_name, decode, normalise, sha256
+
+__all__ = ["Rejected", "decode", "expand", "normalise", "read_file", "read_sources", "sha256"]
 
 SUFFIXES = {
     ".txt": "text",
@@ -35,7 +37,10 @@ SUFFIXES = {
     ".htm": "html",
     ".jsonl": "jsonl",
 }
-MAX_BYTES = 50 * 1024 * 1024
+# One article is at most this large; spaCy would take minutes per megabyte beyond it, and
+# a bigger single file is a dump, not an article. A .jsonl file holds many articles.
+MAX_ARTICLE_BYTES = 10 * 2**20
+MAX_BYTES = 50 * 2**20  # a .jsonl file
 
 
 @dataclass(frozen=True)
@@ -46,41 +51,6 @@ class Rejected:
     status: Literal["skipped", "failed"]
     reason: str
     path: str | None = None
-
-
-# ---------------------------------------------------------------- decoding
-
-
-def decode(data: bytes) -> tuple[str, str | None]:
-    """Bytes -> (text, note). The note says when the text was not plain UTF-8."""
-    for bom, encoding in (
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if data.startswith(bom):
-            return data.decode(encoding), None if encoding == "utf-8-sig" else "decoded as UTF-16"
-    if b"\x00" in data[:8192]:
-        raise ValueError("binary file (contains NUL bytes), not text")
-    try:
-        return data.decode("utf-8"), None
-    except UnicodeDecodeError:
-        # Windows-1252 is a superset of the printable Latin-1 range and what
-        # mis-labelled Western European text almost always is.
-        try:
-            return data.decode("cp1252"), "not valid UTF-8; decoded as Windows-1252"
-        except UnicodeDecodeError:
-            return data.decode("latin-1"), "not valid UTF-8; decoded as Latin-1"
-
-
-def normalise(text: str) -> str:
-    """The form offsets index into: LF line endings, Unicode NFC."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return unicodedata.normalize("NFC", text)
-
-
-def sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 # ---------------------------------------------------------------- header lines and boilerplate
@@ -109,13 +79,20 @@ _BOILERPLATE = re.compile(
 _BOILERPLATE_MAX_CHARS = 200
 
 
+# A publication date outside these years is a typo or a fabricated header; relative
+# times ("yesterday", "last year") are resolved against it and would leave the calendar.
+_PLAUSIBLE_YEARS = range(1800, 2200)
+
+
 def parse_date(text: str) -> date | None:
+    """A publication date in one of the usual forms, or None (also for implausible years)."""
     text = text.strip()
     for fmt in _DATE_FORMATS:
         try:
-            return datetime.strptime(text, fmt).date()
+            parsed = datetime.strptime(text, fmt).date()
         except ValueError:
             continue
+        return parsed if parsed.year in _PLAUSIBLE_YEARS else None
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}T[\d:.+\-Z]+", text):
         return parse_date(text[:10])
     return None
@@ -195,7 +172,7 @@ def _regions(lines: list[tuple[int, int]], left_out: set[int]) -> tuple[tuple[in
 
 def _plain_document(identifier: str, text: str, path: str | None, **meta: object) -> Document:
     """A text article: header lines become metadata, boilerplate lines are left out."""
-    text = normalise(text)
+    text, notes = clean(text)
     lines = _lines(text)
     header, metadata_lines = split_header(text, lines)
     left_out = metadata_lines | boilerplate_lines(text, lines)
@@ -206,12 +183,16 @@ def _plain_document(identifier: str, text: str, path: str | None, **meta: object
         "source": header.source,
     }
     fields.update({k: v for k, v in meta.items() if v})
+    for key, value in fields.items():
+        if isinstance(value, str):
+            fields[key] = normalise(value).strip() or None
     return Document(
         id=sha256(text),
         identifier=identifier,
         text=text,
         regions=_regions(lines, left_out),
         path=path,
+        notes=notes,
         **fields,  # type: ignore[arg-type]
     )
 
@@ -247,6 +228,7 @@ def _markdown_document(identifier: str, text: str, path: str | None) -> Document
         creator=plain.creator,
         source=plain.source,
         path=path,
+        notes=plain.notes,
     )
 
 
@@ -369,13 +351,19 @@ def _jsonl_documents(name: str, text: str, path: str | None) -> Iterator[Documen
         except json.JSONDecodeError as exc:
             yield Rejected(where, "failed", f"line {number} is not valid JSON ({exc.msg})", path)
             continue
+        except RecursionError:
+            yield Rejected(where, "failed", f"line {number} is JSON nested too deeply", path)
+            continue
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             yield Rejected(where, "failed", f'line {number} has no "text" string', path)
             continue
         if not record["text"].strip():
             yield Rejected(where, "skipped", f"line {number} has an empty text", path)
             continue
-        identifier = f"{name}/{record.get('id') or number}"
+        if len(record["text"]) > MAX_ARTICLE_BYTES:
+            yield Rejected(where, "failed", f"line {number}: {_too_large(record['text'])}", path)
+            continue
+        identifier = clean_name(f"{name}/{record.get('id') or number}")
         yield _plain_document(
             identifier,
             record["text"],
@@ -394,18 +382,36 @@ def _str(value: object) -> str | None:
 # ---------------------------------------------------------------- files and folders
 
 
+def _too_large(size_or_text: int | str) -> str:
+    size = size_or_text if isinstance(size_or_text, int) else len(size_or_text)
+    return (
+        f"{size / 2**20:.1f} MiB is more than the {MAX_ARTICLE_BYTES // 2**20} MiB one article "
+        "may have; split it into articles (a .jsonl file holds one per line)"
+    )
+
+
+def _size_problem(path: Path, kind: str) -> str | None:
+    """Why a file cannot be read as an article before reading it, or None."""
+    if not path.is_file():
+        return "not a regular file (a device, a pipe or a folder)"
+    size = path.stat().st_size
+    if kind == "jsonl" and size > MAX_BYTES:
+        return f"larger than {MAX_BYTES // 2**20} MiB; split the .jsonl file"
+    if kind != "jsonl" and size > MAX_ARTICLE_BYTES:
+        return _too_large(size)
+    return None
+
+
 def read_file(path: Path, identifier: str | None = None) -> Iterator[Document | Rejected]:
     """One file -> its documents, or a Rejected record saying why there are none."""
-    name = identifier or path.name
+    name = clean_name(identifier or path.name)
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
-        yield Rejected(
-            name, "skipped", f"unsupported file type {path.suffix or '(none)'!r}", str(path)
-        )
+        yield Rejected(name, "skipped", _unsupported(path), str(path))
         return
     try:
-        if path.stat().st_size > MAX_BYTES:
-            yield Rejected(name, "failed", f"larger than {MAX_BYTES // 2**20} MiB", str(path))
+        if problem := _size_problem(path, kind):
+            yield Rejected(name, "failed", problem, str(path))
             return
         raw = path.read_bytes()
     except OSError as exc:
@@ -423,9 +429,16 @@ def read_file(path: Path, identifier: str | None = None) -> Iterator[Document | 
         if isinstance(item, Document) and not item.text.strip():
             yield Rejected(item.identifier, "skipped", "no visible text", str(path))
         elif isinstance(item, Document) and note:
-            yield replace(item, notes=(*item.notes, note))
+            yield replace(item, notes=(note, *item.notes))
         else:
             yield item
+
+
+def _unsupported(path: Path) -> str:
+    readable = " ".join(sorted(SUFFIXES))
+    if not path.suffix:
+        return f"no file extension; conflict-kg reads {readable}"
+    return f"unsupported file type {path.suffix!r}; conflict-kg reads {readable}"
 
 
 def _documents(kind: str, name: str, text: str, path: str) -> Iterator[Document | Rejected]:
@@ -440,14 +453,19 @@ def _documents(kind: str, name: str, text: str, path: str) -> Iterator[Document 
 
 
 IGNORE_FILE = ".ckgignore"
+Listed = tuple[Path, str]  # a file to read and the identifier it is known by
 
 
 def _ignore_patterns(folder: Path) -> list[str]:
     """Glob patterns from the folder's `.ckgignore` (one a line, `#` comments, `dir/`)."""
     path = folder / IGNORE_FILE
-    if not path.is_file():
+    try:
+        if not path.is_file():
+            return []
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
         return []
-    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    lines = (line.strip() for line in text.splitlines())
     return [line for line in lines if line and not line.startswith("#")]
 
 
@@ -460,29 +478,106 @@ def _ignored(relative: str, patterns: list[str]) -> bool:
     return False
 
 
-def expand(sources: Iterable[Path]) -> Iterator[tuple[Path, str]]:
+def _broken_link(path: Path) -> str:
+    try:
+        path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop (the link leads back to itself)"
+        return f"broken symbolic link (points to {os.readlink(path)!r}, which does not exist)"
+    return "not a regular file"
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a link loop; reported as a file that cannot be read
+        return False
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
+class _FolderWalk:
+    """The files of one folder, recursively; a record for what cannot be walked or read.
+
+    Symbolic links to folders are followed once: a link back to a folder already
+    walked (a loop, or a second way to the same folder) is reported, not followed.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.patterns = _ignore_patterns(root)
+        self.walked: dict[tuple[int, int], str] = {}
+
+    def items(self) -> list[Listed | Rejected]:
+        found: list[tuple[tuple[str, ...], Listed | Rejected]] = []
+        self._walk(self.root, found)
+        return [item for _, item in sorted(found, key=lambda pair: pair[0])]
+
+    def _walk(self, folder: Path, found: list[tuple[tuple[str, ...], Listed | Rejected]]) -> None:
+        relative = folder.relative_to(self.root).as_posix()
+        identity = (folder.stat().st_dev, folder.stat().st_ino)
+        if identity in self.walked:
+            reason = f"symbolic link to {self.walked[identity] or 'the top'} folder, already read"
+            found.append((folder.relative_to(self.root).parts, self._rejected(folder, reason)))
+            return
+        self.walked[identity] = relative if relative != "." else ""
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError as exc:
+            reason = f"cannot list folder: {exc.strerror or exc}"
+            found.append((folder.relative_to(self.root).parts, self._rejected(folder, reason)))
+            return
+        for entry in entries:
+            path = Path(entry.path)
+            parts = path.relative_to(self.root).parts
+            if entry.name.startswith(".") or _ignored("/".join(parts), self.patterns):
+                continue
+            if _is_dir(entry):
+                self._walk(path, found)
+            elif not _is_file(entry):
+                found.append((parts, self._rejected(path, _broken_link(path), "failed")))
+            elif path.suffix.lower() not in SUFFIXES:
+                found.append((parts, self._rejected(path, _unsupported(path))))
+            else:
+                found.append((parts, (path, "/".join(parts))))
+
+    def _rejected(
+        self, path: Path, reason: str, status: Literal["skipped", "failed"] = "skipped"
+    ) -> Rejected:
+        relative = path.relative_to(self.root).as_posix()
+        if path.is_dir() and not path.is_symlink():
+            status = "failed"  # a folder that cannot be listed
+        return Rejected(clean_name(relative), status, reason, str(path))
+
+
+def expand(sources: Iterable[Path]) -> Iterator[Listed | Rejected]:
     """Files named or found (recursively, sorted) in folders, with the identifier to use.
 
-    In a folder, hidden files and folders, files of other types, and what the folder's
-    `.ckgignore` lists are passed over.
+    In a folder, hidden files and folders and what the folder's `.ckgignore` lists
+    are passed over; files of other types, links that lead nowhere and folders that
+    cannot be listed come out as Rejected records.
     """
     for source in sources:
-        if not source.is_dir():
+        if source.is_dir():
+            yield from _FolderWalk(source).items()
+        elif source.is_symlink() and not source.exists():
+            yield Rejected(clean_name(source.name), "failed", _broken_link(source), str(source))
+        elif not source.exists():
+            yield Rejected(clean_name(str(source)), "failed", "no such file or folder", str(source))
+        else:
             yield source, source.name
-            continue
-        patterns = _ignore_patterns(source)
-        for path in sorted(p for p in source.rglob("*") if p.is_file()):
-            relative = path.relative_to(source).as_posix()
-            if path.suffix.lower() not in SUFFIXES or _ignored(relative, patterns):
-                continue
-            if not any(part.startswith(".") for part in path.relative_to(source).parts):
-                yield path, relative
 
 
 def read_sources(sources: Iterable[Path]) -> Iterator[Document | Rejected]:
-    """Every document of the given files and folders; missing paths come out as failures."""
-    for path, identifier in expand(sources):
-        if not path.exists():
-            yield Rejected(str(path), "failed", "no such file or folder", str(path))
-            continue
-        yield from read_file(path, identifier)
+    """Every document of the given files and folders; what cannot be read comes out Rejected."""
+    for item in expand(sources):
+        if isinstance(item, Rejected):
+            yield item
+        else:
+            yield from read_file(*item)

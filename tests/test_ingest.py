@@ -444,7 +444,9 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
-def test_folder_walked_recursively_sorted_hidden_and_unsupported_ignored(tmp_path: Path) -> None:
+def test_folder_walked_recursively_sorted_hidden_ignored_unsupported_reported(
+    tmp_path: Path,
+) -> None:
     root = tmp_path / "corpus"
     _write(root / "b.txt", "Shelling hit Kharkiv.\n")
     _write(root / "a.md", "# Heading\n\nTroops advanced.\n")
@@ -456,14 +458,21 @@ def test_folder_walked_recursively_sorted_hidden_and_unsupported_ignored(tmp_pat
     _write(root / "notes.pdf", "not an article\n")
     _write(root / "README", "no suffix\n")
 
-    results = list(read_sources([root]))
+    everything = list(read_sources([root]))
+    unsupported = [r for r in everything if isinstance(r, Rejected)]
+    assert [(r.identifier, r.status) for r in unsupported] == [
+        ("README", "skipped"),
+        ("notes.pdf", "skipped"),
+    ]
+    assert "no file extension" in unsupported[0].reason
+    assert "'.pdf'" in unsupported[1].reason
+    results = [r for r in everything if isinstance(r, Document)]
     assert [r.identifier for r in results] == [
         "a.md",
         "b.txt",
         "sub/c.html",
         "sub/deeper/d.jsonl/x",
     ]
-    assert all(isinstance(r, Document) for r in results)
     assert results[2].text == "Drones struck Odesa."
     assert results[1].path == str(root / "b.txt")
 
