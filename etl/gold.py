@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .model import EventType
 
 # Gold vocabulary -> the local names the graph uses (docs/graph.md).
 MEASURES = {
@@ -53,18 +54,7 @@ ENTITY_TYPES = {
     "Country": "State",
     "Place": "Place",
 }
-SCORED_EVENT_TYPES = frozenset(
-    {
-        "Deployment",
-        "Offensive",
-        "Advance",
-        "Withdrawal",
-        "Attack",
-        "Capture",
-        "TreatyRatification",
-        "AidPackage",
-    }
-)
+SCORED_EVENT_TYPES = frozenset(event_type.value for event_type in EventType)
 EVENT_TYPES = SCORED_EVENT_TYPES | {"Statement", "Other"}  # annotated, never scored
 
 

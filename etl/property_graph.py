@@ -32,6 +32,7 @@ from pyoxigraph import Literal, NamedNode, Store
 
 from .errors import CkgError
 from .export import atomic_write
+from .model import EntityKind, EventType
 
 CKG = "https://w3id.org/conflict-kg/ontology#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -39,17 +40,8 @@ DCTERMS = "http://purl.org/dc/terms/"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 PROV = "http://www.w3.org/ns/prov#"
 
-ENTITY_KINDS = ("Person", "Organization", "State", "ArmedForce", "Place")
-EVENT_TYPES = (
-    "Deployment",
-    "Offensive",
-    "Advance",
-    "Withdrawal",
-    "Attack",
-    "Capture",
-    "TreatyRatification",
-    "AidPackage",
-)
+ENTITY_KINDS = tuple(kind.rdf_class for kind in EntityKind)
+EVENT_TYPES = tuple(event_type.value for event_type in EventType)
 # fact predicate -> relationship type
 FACT_LINKS = {
     "about": "ABOUT",

@@ -6,45 +6,18 @@ installs them); elsewhere it is skipped with that reason.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from etl.queries import named_queries, run_query
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
+from .browser import start_chromium
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 def browser(tmp_path):
-    if not CHROMIUM.is_file() or not CHROMEDRIVER.is_file():
-        pytest.skip(
-            f"needs {CHROMIUM} and {CHROMEDRIVER} (Debian packages chromium and "
-            "chromium-driver; `make e2e` installs them)"
-        )
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    os.environ["SE_OFFLINE"] = "true"  # never let Selenium look for drivers on the network
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    # The machine's network is closed: every background connection Chromium would try is off.
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver = start_chromium(tmp_path / "profile")
     yield driver
     driver.quit()
 

@@ -8,9 +8,6 @@ the listener must receive no connection.
 from __future__ import annotations
 
 import json
-import socket
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,39 +17,7 @@ from etl.cli import app
 from etl.errors import EXIT_ERROR, InputError
 from etl.validate import read_dataset, validate_file
 
-
-class Listener:
-    """A TCP port on loopback that records every connection made to it."""
-
-    def __init__(self) -> None:
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.server.settimeout(0.2)
-        self.port = self.server.getsockname()[1]
-        self.connections = 0
-        self.running = True
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self) -> None:
-        while self.running:
-            try:
-                connection, _ = self.server.accept()
-            except TimeoutError:
-                continue
-            self.connections += 1
-            connection.close()
-
-    def close(self) -> None:
-        self.running = False
-        self.thread.join()
-        self.server.close()
-
-
-@pytest.fixture
-def listener() -> Iterator[Listener]:
-    server = Listener()
-    yield server
-    server.close()
+from .conftest import Listener
 
 
 def remote_context(path: Path, port: int) -> Path:

@@ -14,36 +14,15 @@ import pytest
 
 from etl.pipeline import RunReport
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
+from .browser import start_chromium
 
 pytestmark = [pytest.mark.e2e, pytest.mark.seeds]
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.skip("needs /usr/bin/chromium and /usr/bin/chromedriver: run `make e2e`")
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is a dev dependency")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
     profile = tmp_path_factory.mktemp("chromium-profile")
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={profile}",
-        "--window-size=1280,1600",
-    ):
-        options.add_argument(flag)
-    # The DevTools performance log records every request the page makes.
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    service = webdriver.ChromeService(executable_path=str(CHROMEDRIVER))
-    driver = webdriver.Chrome(options=options, service=service)
+    driver = start_chromium(profile, "--window-size=1280,1600", log_requests=True)
     yield driver
     driver.quit()
     shutil.rmtree(profile, ignore_errors=True)

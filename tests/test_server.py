@@ -11,8 +11,6 @@ import csv
 import io
 import json
 import shutil
-import socket
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -254,42 +252,6 @@ def test_updates_are_refused_when_read_only(server, local_store, request_kwargs)
     assert_clean_error(response, 403)
     assert httpx.post(server.url + "/update", data={"update": "DROP ALL"}).status_code == 403
     assert len(local_store) == before
-
-
-class Listener:
-    """A TCP listener on loopback that records every connection it receives."""
-
-    def __init__(self) -> None:
-        self.socket = socket.socket()
-        self.socket.bind(("127.0.0.1", 0))
-        self.socket.listen(8)
-        self.socket.settimeout(0.2)
-        self.port = self.socket.getsockname()[1]
-        self.connections = 0
-        self.running = True
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self) -> None:
-        while self.running:
-            try:
-                connection, _ = self.socket.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            connection.close()
-
-    def close(self) -> None:
-        self.running = False
-        self.thread.join()
-        self.socket.close()
-
-
-@pytest.fixture
-def listener():
-    running = Listener()
-    yield running
-    running.close()
 
 
 def test_service_and_load_are_refused_and_never_call_out(server, guarded, listener):
