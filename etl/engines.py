@@ -46,11 +46,11 @@ def worker_count(settings: Settings) -> int:
 
 
 def run_in_process(
-    chunks: Iterable[Sequence[Document]], settings: Settings
+    chunks: Iterable[Sequence[Document]], settings: Settings, validate: bool = True
 ) -> Iterator[ChunkResult]:
     """One worker: everything in this process (no start-up cost, easiest to debug)."""
     for chunk in chunks:
-        yield process_chunk(chunk, settings)
+        yield process_chunk(chunk, settings, validate)
 
 
 def _load_model(model: str) -> None:

@@ -12,6 +12,7 @@ across articles are checked once on the entities graph by the pipeline.
 
 from __future__ import annotations
 
+import time
 import traceback
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ class ArticleResult:
     nquads: bytes  # sorted N-Quads lines of the article's named graph
     tally: EntityTally  # what it says about entities, for the global resolution
     words: int = 0
+    validate_seconds: float = 0.0  # time spent in SHACL for this article
     report: bytes = b""  # the SHACL report as N-Triples when it has results, else empty
     violations: tuple[Violation, ...] = ()
 
@@ -65,6 +67,7 @@ class ArticleResult:
             "record": self.record.__dict__,
             "tally": self.tally.as_json(),
             "words": self.words,
+            "validate_seconds": self.validate_seconds,
             "report": self.report.decode("utf-8"),
             "violations": [v.__dict__ for v in self.violations],
         }
@@ -76,9 +79,13 @@ class ArticleResult:
             nquads=nquads,
             tally=EntityTally.from_json(data["tally"]),
             words=data["words"],
+            validate_seconds=data["validate_seconds"],
             report=data["report"].encode("utf-8"),
             violations=tuple(Violation(**v) for v in data["violations"]),
         )
+
+
+NOT_VALIDATED = ValidationResult(conforms=True, report=Graph())
 
 
 def nquad_lines(graph: Graph) -> list[bytes]:
@@ -130,17 +137,22 @@ def extract_documents(
             yield failed_record(document, exc)
 
 
-def article_result(extraction: Extraction, settings: Settings) -> ArticleResult:
-    """Graph, validation and N-Quads of one extracted article."""
+def article_result(extraction: Extraction, settings: Settings, validate: bool) -> ArticleResult:
+    """Graph, validation (unless `validate` is false) and N-Quads of one extracted article."""
     graph = article_graph(extraction, settings)
-    own_entities = entities_graph(resolve_entities([extraction]).values(), settings)
-    validation = validate_graph(with_entities(graph, own_entities, referenced_entities(graph)))
+    clock = time.perf_counter()
+    validation = NOT_VALIDATED
+    if validate:
+        own_entities = entities_graph(resolve_entities([extraction]).values(), settings)
+        validation = validate_graph(with_entities(graph, own_entities, referenced_entities(graph)))
+    validate_seconds = time.perf_counter() - clock
     serious = sum(1 for v in validation.violations if v.severity == "Violation")
     return ArticleResult(
         record=ok_record(extraction, serious),
         nquads=b"".join(sorted(nquad_lines(graph))),
         tally=EntityTally.of(extraction),
         words=len(extraction.document.text.split()),
+        validate_seconds=validate_seconds,
         report=_report_bytes(validation),
         violations=validation.violations,
     )
@@ -153,7 +165,7 @@ def _report_bytes(validation: ValidationResult) -> bytes:
 
 
 def process_chunk(
-    documents: Sequence[Document], settings: Settings
+    documents: Sequence[Document], settings: Settings, validate: bool = True
 ) -> list[ArticleResult | InputRecord]:
     """The whole per-article work for a chunk; runs in whichever process the engine chose."""
     results: list[ArticleResult | InputRecord] = []
@@ -162,7 +174,7 @@ def process_chunk(
             results.append(item)
             continue
         try:
-            results.append(article_result(item, settings))
+            results.append(article_result(item, settings, validate))
         except Exception as exc:  # a graph that cannot be built fails its article only
             results.append(failed_record(item.document, exc))
     return results

@@ -208,3 +208,20 @@ def test_engine_settings_are_checked():
     with pytest.raises(ConfigError, match="dask"):
         Settings(scheduler="tcp://127.0.0.1:8786")
     assert Settings(workers=4).fingerprint() == Settings().fingerprint()
+
+
+def test_run_command_offers_the_engine_options_and_checks_them(tmp_path):
+    from typer.testing import CliRunner
+
+    from etl.cli import app
+
+    runner = CliRunner()
+    help_text = runner.invoke(app, ["run", "--help"]).output
+    for option in ("--workers", "--engine", "--scheduler"):
+        assert option in help_text
+    result = runner.invoke(
+        app, ["run", "--scheduler", "tcp://127.0.0.1:8786", "--out", str(tmp_path), "-q"]
+    )
+    assert result.exit_code == 2
+    assert "dask" in result.output
+    assert not (tmp_path / "run.json").exists()
