@@ -18,11 +18,12 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from itertools import chain, islice
 from typing import Any
 
 from .config import Settings
-from .errors import ConfigError
+from .errors import CkgError, ConfigError
 from .model import Document
 from .nlp import build_pipeline
 from .work import ArticleResult, InputRecord, process_chunk
@@ -85,17 +86,25 @@ def run_on_processes(
     chunks = chain(first, chunks)
     # forkserver/spawn: a child never inherits threads or a half-initialised model
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context(method),
         initializer=_load_model,
         initargs=(settings.model,),
-    ) as pool:
+    )
 
-        def submit(chunk: Sequence[Document]) -> Future[ChunkResult]:
-            return pool.submit(process_chunk, chunk, settings)
+    def submit(chunk: Sequence[Document]) -> Future[ChunkResult]:
+        return pool.submit(process_chunk, chunk, settings)
 
+    try:
         yield from _bounded(submit, chunks, workers * IN_FLIGHT_PER_WORKER)
+    except BrokenProcessPool:
+        raise CkgError(
+            "a worker process stopped unexpectedly (out of memory?): "
+            "try fewer --workers or a smaller --batch-size"
+        ) from None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # on an error, waiting chunks are dropped
 
 
 def run_on_dask(chunks: Iterable[Sequence[Document]], settings: Settings) -> Iterator[ChunkResult]:

@@ -225,3 +225,26 @@ def test_run_command_offers_the_engine_options_and_checks_them(tmp_path):
     assert result.exit_code == 2
     assert "dask" in result.output
     assert not (tmp_path / "run.json").exists()
+
+
+def test_engines_keep_a_bounded_number_of_chunks_in_flight():
+    from concurrent.futures import Future
+
+    from etl.engines import _bounded
+
+    pulled, answered = [], []
+
+    def chunks():  # type: ignore[no-untyped-def]
+        for number in range(20):
+            pulled.append(number)
+            yield [number]
+
+    def submit(chunk):  # type: ignore[no-untyped-def]
+        future: Future[list[int]] = Future()
+        future.set_result(chunk)
+        return future
+
+    for result in _bounded(submit, chunks(), limit=3):
+        answered.append(result[0])
+        assert len(pulled) - len(answered) <= 3  # never more than `limit` chunks read ahead
+    assert answered == list(range(20))  # and results come back in order
