@@ -71,7 +71,7 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 # Articles per task sent to a worker: a few seconds of work, so the pool stays
 # balanced and each task's N-Quads are a few megabytes at most.
-CHUNK_ARTICLES = 64
+CHUNK_ARTICLES = 16
 # N-Quads gathered before one bulk load into the store.
 LOAD_BYTES = 16 * 2**20
 EXPORTS = {"graph.trig": "trig", "graph.ttl": "ttl"}
@@ -220,6 +220,7 @@ class _Run:
         self.reused = 0
         self.words = 0
         self.validate_seconds = 0.0
+        self.entity_hash = ""  # of the entities graph's N-Quads, set by finish_graphs
 
     # -- the staging store, created on the first change ------------------------------
     def _store(self) -> Store:
@@ -319,7 +320,7 @@ class _Run:
             "reloaded_from_manifest": len(self.current) - self.extracted - self.reused,
             "replaced": replaced,
             "removed": removed,
-            "store_rebuilt": self.store is not None,
+            "store_changed": self.store is not None,
         }
         self.entity_hash = entity_hash
         return validation, incremental

@@ -124,7 +124,7 @@ def test_incremental_runs_redo_only_what_changed(corpus, one_worker_run, tmp_pat
     unchanged = run_pipeline([inputs], out, Settings(workers=1))
     assert unchanged.incremental["extracted"] == 0
     assert unchanged.incremental["reused"] == ARTICLES
-    assert unchanged.incremental["store_rebuilt"] is False
+    assert unchanged.incremental["store_changed"] is False
     assert all(r.reused for r in unchanged.inputs)
     assert (out / "graph.trig").read_bytes() == (one_worker_run / "graph.trig").read_bytes()
     assert json.loads((out / "run.json").read_text())["totals"]["reused"] == ARTICLES
