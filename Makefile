@@ -5,10 +5,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= output
 
-.PHONY: install run test lint format bench bench-load e2e fuzz clean help
+.PHONY: install run test lint format bench bench-quick bench-100k bench-load e2e fuzz clean help
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 # Reinstalls only when pyproject.toml changes, so repeated runs are fast.
 $(STAMP): pyproject.toml
@@ -35,8 +35,14 @@ format: $(STAMP)  ## apply ruff's fixes and formatting
 test: lint  ## lint, then the test suite
 	$(BIN)/python -m pytest -q
 
-bench: $(STAMP)  ## benchmarks; writes bench/RESULTS.md
-	$(BIN)/python bench/run.py
+bench: $(STAMP)  ## benchmarks over 1k and 10k synthetic articles; writes bench/RESULTS.md
+	$(BIN)/python bench/run.py --small 1000 --large 10000
+
+bench-quick: $(STAMP)  ## the benchmarks over 100 and 1,000 articles
+	$(BIN)/python bench/run.py --small 100 --large 1000
+
+bench-100k: $(STAMP)  ## a 100k-article run: time, memory, queries (hours; not for CI)
+	$(BIN)/python bench/run.py --only-large --large 100000
 
 bench-load: $(STAMP)  ## load test of `ckg serve`; writes bench/LOAD.md
 	@test -d $(OUT)/store || $(BIN)/ckg run examples --out $(OUT) --quiet
@@ -66,4 +72,4 @@ fuzz: $(STAMP)  ## fuzz ingest and extraction with atheris (FUZZ_SECONDS per tar
 		-artifact_prefix=$(FUZZ_WORK)/crash-extract- -rss_limit_mb=4000
 
 clean:  ## remove generated outputs (keeps .venv)
-	rm -rf $(OUT)/graph.* $(OUT)/validation.ttl $(OUT)/report.html $(OUT)/run.json $(OUT)/store dist build
+	rm -rf $(OUT)/graph.* $(OUT)/validation.ttl $(OUT)/report.html $(OUT)/run.json $(OUT)/store $(OUT)/manifest.sqlite dist build

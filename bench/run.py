@@ -1,158 +1,495 @@
-"""Benchmarks, measured side by side in one run; writes bench/RESULTS.md.
+"""Benchmarks, measured side by side in one run; writes bench/RESULTS.md as it goes.
 
-1. Extraction throughput (words/s) over the example corpus repeated N times:
-   spaCy's tokenizer alone (the ceiling), bare `nlp.pipe` with the same model and
-   batch size, our extraction, and the full pipeline (extract + RDF + SHACL + store).
-2. Each named query: Oxigraph through the library vs rdflib's SPARQL engine on the
-   same data in an rdflib Dataset.
+Corpora come from bench/make_corpus.py (a SMALL and a LARGE one, by default 1k
+and 10k articles). Every measurement runs in a child process, so its peak
+memory (RSS, summed over the child and its worker processes) is its own; the
+load average is noted before each one, to say how idle the cores were.
 
-Absolute times on shared machines are noisy; the ratios are what to compare.
-Usage: python bench/run.py [--repeat N] [--runs R]
+1. Throughput over SMALL: spaCy's tokenizer alone (the ceiling), bare
+   `nlp.pipe` (same model, batch size), our full ETL with 1 and with 2 workers.
+2. 2 workers vs 1.
+3. LARGE vs SMALL: time and peak RSS; 4. a second, unchanged run over LARGE.
+5. Each named query on the LARGE store: Oxigraph through the library vs rdflib's
+   SPARQL engine on the same data in an rdflib Dataset (with a time limit).
+6. Per-article SHACL (summed over the run) vs one pySHACL run over the whole graph.
+A profile (pyinstrument) of a one-worker run over SMALL goes to bench/PROFILE.txt.
+
+Usage: python bench/run.py [--small 1000] [--large 10000] [--runs 3] [--only-large]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import platform
+import signal
 import statistics
+import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-import pyoxigraph
-import spacy
-from rdflib import Dataset
+import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(BENCH))
 
-from etl import __version__  # noqa: E402
-from etl.config import Settings  # noqa: E402
-from etl.ingest import Rejected, read_sources  # noqa: E402
-from etl.model import Document  # noqa: E402
-from etl.nlp import build_pipeline  # noqa: E402
-from etl.pipeline import extract_all, run_pipeline  # noqa: E402
-from etl.queries import bindings, named_queries, run_query  # noqa: E402
+QUERY_RUNS = 5
+RDFLIB_QUERY_LIMIT = 30  # seconds per rdflib query before it is abandoned
+WHOLE_SHACL_LIMIT = 600  # seconds for pySHACL over the whole graph
 
 
-def median_seconds(action: Callable[[], object], runs: int) -> float:
+# -- children: each does one measured thing and prints JSON ------------------------------
+
+
+def _texts(corpus: Path) -> list[str]:
+    from etl.ingest import Rejected, read_sources
+
+    return [d.masked_text() for d in read_sources([corpus]) if not isinstance(d, Rejected)]
+
+
+def child_tokenizer(corpus: Path) -> dict[str, Any]:
+    import spacy
+
+    from etl.config import Settings
+
+    texts, blank = _texts(corpus), spacy.blank("en")
+    clock = time.perf_counter()
+    for _ in blank.pipe(texts, batch_size=Settings().batch_size):
+        pass
+    return {"seconds": time.perf_counter() - clock}
+
+
+def child_bare(corpus: Path) -> dict[str, Any]:
+    from etl.config import Settings
+    from etl.nlp import build_pipeline
+
+    texts, nlp = _texts(corpus), build_pipeline()
+    clock = time.perf_counter()
+    for _ in nlp.pipe(texts, batch_size=Settings().batch_size):
+        pass
+    return {"seconds": time.perf_counter() - clock}
+
+
+def child_etl(corpus: Path, out: Path, workers: int) -> dict[str, Any]:
+    from etl.config import Settings
+    from etl.pipeline import run_pipeline
+
+    clock = time.perf_counter()
+    report = run_pipeline([corpus], out, Settings(workers=workers))
+    seconds = time.perf_counter() - clock
+    return {
+        "seconds": seconds,
+        "words": report.words,
+        "timings": report.timings,
+        "incremental": report.incremental,
+        "totals": report.totals(),
+    }
+
+
+def _alarm(seconds: int) -> None:
+    def stop(signum: int, frame: object) -> None:
+        raise TimeoutError
+
+    signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+
+
+def child_rdflib(out: Path) -> dict[str, Any]:
+    """Named queries in rdflib's engine, and pySHACL over the whole graph, on the store's data."""
+    import pyshacl
+    from rdflib import Dataset, Graph, Literal, URIRef
+
+    from etl.queries import bindings, named_queries
+    from etl.validate import load_shapes
+
+    clock = time.perf_counter()
+    dataset = Dataset(default_union=True)
+    dataset.parse(out / "graph.trig", format="trig")
+    result: dict[str, Any] = {"parse_seconds": time.perf_counter() - clock, "queries": {}}
+    for name, query in named_queries().items():
+        init = {}
+        for variable, term in bindings(query, {}).items():
+            value: Any = URIRef(term.value)
+            if hasattr(term, "datatype"):
+                value = Literal(term.value, datatype=URIRef(term.datatype.value))
+            init[str(variable.value)] = value
+        clock = time.perf_counter()
+        try:
+            _alarm(RDFLIB_QUERY_LIMIT)
+            list(dataset.query(query.text, initBindings=init))
+            signal.alarm(0)
+            result["queries"][name] = time.perf_counter() - clock
+        except TimeoutError:
+            result["queries"][name] = f"> {RDFLIB_QUERY_LIMIT} s"
+        except Exception as exc:  # rdflib's engine fails on some valid SPARQL
+            signal.alarm(0)
+            result["queries"][name] = f"fails ({type(exc).__name__})"
+    whole = Graph()  # a plain graph of every triple, as one pySHACL run sees it
+    for quad in dataset.quads((None, None, None, None)):
+        whole.add(quad[:3])
+    result["triples"] = len(whole)
+    clock = time.perf_counter()
+    try:
+        _alarm(WHOLE_SHACL_LIMIT)
+        pyshacl.validate(whole, shacl_graph=load_shapes(), inference="none", advanced=True)
+        signal.alarm(0)
+        result["whole_shacl_seconds"] = time.perf_counter() - clock
+    except TimeoutError:
+        result["whole_shacl_seconds"] = f"> {WHOLE_SHACL_LIMIT}"
+    return result
+
+
+def child_query(out: Path, name: str) -> dict[str, Any]:
+    """p50 latency of one named query through the library (a child, so it can be stopped)."""
+    from etl.queries import named_queries, run_query
+    from etl.store import open_store
+
+    store, query = open_store(out / "store"), named_queries()[name]
     times = []
+    for _ in range(QUERY_RUNS):
+        clock = time.perf_counter()
+        list(run_query(store, query))
+        times.append(time.perf_counter() - clock)
+    return {"seconds": statistics.median(times), "quads": len(store)}
+
+
+CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {
+    "tokenizer": child_tokenizer,
+    "bare": child_bare,
+    "etl": child_etl,
+    "rdflib": child_rdflib,
+    "query": child_query,
+}
+
+
+# -- the parent: runs children, samples their memory, writes the table ------------------
+
+
+def measure(kind: str, *args: object, limit: float | None = None) -> dict[str, Any]:
+    """Run one child; its JSON answer plus wall time, peak RSS and the load before it.
+
+    A child still running after `limit` seconds is stopped; the answer then says so.
+    """
+    load = os.getloadavg()[0]
+    command = [sys.executable, __file__, "--child", kind, *map(str, args)]
+    clock = time.perf_counter()
+    process = psutil.Popen(command, stdout=subprocess.PIPE, text=True)
+    peak = 0
+    while process.poll() is None:
+        if limit is not None and time.perf_counter() - clock > limit:
+            for child in [*process.children(recursive=True), process]:
+                child.kill()
+            process.wait()
+            return {"seconds": f"> {limit:.0f} s", "load": load, "peak_rss": peak}
+        try:
+            tree = [process, *process.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.2)
+    output = process.stdout.read() if process.stdout else ""
+    if process.returncode != 0:
+        raise SystemExit(f"benchmark child {kind} {args} failed ({process.returncode})")
+    answer: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+    answer.update(wall=time.perf_counter() - clock, peak_rss=peak, load=load)
+    return answer
+
+
+def median_of(runs: int, kind: str, *args: object, fresh: Path | None = None) -> dict[str, Any]:
+    results = []
     for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        if fresh is not None:
+            subprocess.run(["rm", "-rf", str(fresh)], check=True)
+        results.append(measure(kind, *args))
+    results.sort(key=lambda r: r["seconds"])
+    middle = dict(results[len(results) // 2])
+    middle["all_seconds"] = [round(r["seconds"], 2) for r in results]
+    middle["loads"] = [round(r["load"], 2) for r in results]
+    return middle
 
 
-def corpus(repeat: int, folder: Path) -> tuple[list[Document], Path]:
-    """The examples repeated, each copy a distinct file (so nothing is a duplicate)."""
-    folder.mkdir(parents=True)
-    documents = [d for d in read_sources([ROOT / "examples"]) if not isinstance(d, Rejected)]
-    for i in range(repeat):
-        for d in documents:
-            (folder / f"{i:03d}-{Path(d.identifier).stem}.txt").write_text(
-                f"{d.text}\n\nCopy {i}.\n", encoding="utf-8"
-            )
-    docs = [d for d in read_sources([folder]) if not isinstance(d, Rejected)]
-    return docs, folder
+def corpus(size: int) -> tuple[Path, int]:
+    from make_corpus import write_corpus
+
+    folder = BENCH / "corpus" / str(size)
+    stamp = folder / ".words"
+    if not stamp.is_file():
+        words = write_corpus(folder, size, seed=7)
+        stamp.write_text(str(words))
+    return folder, int(stamp.read_text())
+
+
+class Results:
+    """bench/RESULTS.md, rewritten after every measurement so a long run shows progress."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.sections: dict[str, list[str]] = {}
+        self.shacl_in_workers = 0.0  # from the LARGE run, for row 6
+
+    def section(self, name: str, lines: Sequence[str]) -> None:
+        self.sections[name] = list(lines)
+        self.write()
+
+    def write(self) -> None:
+        lines = [*_header(self.args)]
+        for body in self.sections.values():
+            lines += ["", *body]
+        (BENCH / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _versions() -> str:
+    from importlib.metadata import version
+
+    names = ["spacy", "rdflib", "pyshacl", "pyoxigraph", "dask", "distributed"]
+    found = []
+    for name in names:
+        try:
+            found.append(f"{name} {version(name)}")
+        except Exception:  # a package of the optional extras may be missing
+            found.append(f"{name} (not installed)")
+    return ", ".join(found)
+
+
+def _header(args: argparse.Namespace) -> list[str]:
+    from etl import __version__
+    from etl.config import Settings
+    from etl.nlp import installed_model_identity
+
+    memory = psutil.virtual_memory().total / 2**30
+    return [
+        "# Benchmark results",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, {memory:.0f} GiB RAM, "
+        f"{platform.system()} {platform.release()}; Python {platform.python_version()}.",
+        f"Versions: conflict-kg {__version__}, {_versions()}; "
+        f"model {' '.join(installed_model_identity())}; batch size {Settings().batch_size}.",
+        f"Corpora: bench/make_corpus.py, seed 7: SMALL = {args.small:,} and LARGE = "
+        f"{args.large:,} articles. Command: `python bench/run.py --small {args.small} "
+        f"--large {args.large} --runs {args.runs}`. Times are medians of {args.runs} runs "
+        "unless a row says otherwise; `load` is the 1-minute load average just before a "
+        "measurement (0 = idle cores; this machine is shared). Peak RSS is summed over "
+        "the process and its workers.",
+        "",
+        "What the figures mean and what limits a run now: [NOTES.md](NOTES.md). "
+        "The 100k-article run (row 7) is `make bench-100k`, measured separately.",
+    ]
+
+
+def _rate(words: int, seconds: float) -> str:
+    return f"{words / seconds:,.0f}"
+
+
+def _seconds(value: float | str) -> str:
+    return value if isinstance(value, str) else f"{value:.0f}"
+
+
+def _gib(value: int) -> str:
+    return f"{value / 2**30:.2f}"
+
+
+def throughput(results: Results, args: argparse.Namespace) -> dict[str, Any]:
+    small, words = corpus(args.small)
+    out = BENCH / "out" / f"small-{args.small}"
+    rows: dict[str, dict[str, Any]] = {}
+    steps = [
+        ("tokenizer only (spacy.blank, the ceiling)", ("tokenizer", small), None),
+        ("bare nlp.pipe (model + our rulers, 1 process)", ("bare", small), None),
+        ("full ETL, 1 worker", ("etl", small, out, 1), out),
+        ("full ETL, 2 workers", ("etl", small, out, 2), out),
+    ]
+    for label, command, fresh in steps:
+        rows[label] = median_of(args.runs, *command, fresh=fresh)
+        _throughput_table(results, rows, words, args)
+    return {"rows": rows, "words": words}
+
+
+def _throughput_table(
+    results: Results, rows: dict[str, dict[str, Any]], words: int, args: argparse.Namespace
+) -> None:
+    bare = rows.get("bare nlp.pipe (model + our rulers, 1 process)")
+    lines = [
+        f"## 1-2. Throughput over SMALL ({args.small:,} articles, {words:,} words)",
+        "",
+        "| what | seconds (runs) | words/s | vs bare nlp.pipe | peak RSS GiB | load |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for label, row in rows.items():
+        ratio = f"{bare['seconds'] / row['seconds']:.2f}" if bare else ""
+        lines.append(
+            f"| {label} | {row['seconds']:.1f} ({row['all_seconds']}) | "
+            f"{_rate(words, row['seconds'])} | {ratio} | {_gib(row['peak_rss'])} | "
+            f"{row['loads']} |"
+        )
+    one, two = rows.get("full ETL, 1 worker"), rows.get("full ETL, 2 workers")
+    if one and two:
+        lines += [
+            "",
+            f"2 workers vs 1 worker: **{one['seconds'] / two['seconds']:.2f}x** "
+            f"(loads before the runs: {one['loads']} and {two['loads']}).",
+            f"Inside the 1-worker ETL, SHACL took {one['timings']['shacl_in_workers']:.1f} s "
+            f"of {one['seconds']:.1f} s; extraction, RDF and SHACL together "
+            f"{one['timings']['extract_rdf_validate']:.1f} s.",
+        ]
+    results.section("throughput", lines)
+
+
+def scaling(results: Results, args: argparse.Namespace, small: dict[str, Any]) -> Path:
+    large, words = corpus(args.large)
+    out = BENCH / "out" / f"large-{args.large}"
+    subprocess.run(["rm", "-rf", str(out)], check=True)
+    first = measure("etl", large, out, 2)
+    second = measure("etl", large, out, 2)
+    base = small["rows"]["full ETL, 2 workers"] if small else None
+    lines = [
+        f"## 3-4. LARGE ({args.large:,} articles, {words:,} words), 2 workers, one run each",
+        "",
+        "| run | seconds | words/s | peak RSS GiB | load |",
+        "| --- | ---: | ---: | ---: | ---: |",
+        f"| first run | {first['seconds']:.1f} | {_rate(words, first['seconds'])} | "
+        f"{_gib(first['peak_rss'])} | {first['load']:.2f} |",
+        f"| second run, nothing changed | {second['seconds']:.1f} | | "
+        f"{_gib(second['peak_rss'])} | {second['load']:.2f} |",
+        "",
+        f"Second run / first run: **{second['seconds'] / first['seconds']:.1%}** "
+        f"(reused {second['incremental']['reused']:,} articles, extracted "
+        f"{second['incremental']['extracted']}).",
+        f"SHACL inside the workers: {first['timings']['shacl_in_workers']:.0f} s of CPU "
+        f"time over {args.large:,} articles.",
+    ]
+    if base:
+        lines.append(
+            f"LARGE / SMALL ({args.large // args.small}x the articles): time "
+            f"**{first['seconds'] / base['seconds']:.2f}x**, peak RSS "
+            f"**{first['peak_rss'] / base['peak_rss']:.2f}x**."
+        )
+    results.section("scaling", lines)
+    results.shacl_in_workers = first["timings"]["shacl_in_workers"]
+    return out
+
+
+def queries(results: Results, args: argparse.Namespace, out: Path) -> None:
+    from etl.queries import named_queries
+
+    oxigraph = {
+        name: measure("query", out, name, limit=args.query_limit) for name in named_queries()
+    }
+    quads = next((r["quads"] for r in oxigraph.values() if "quads" in r), 0)
+    if quads <= args.rdflib_max_quads:
+        rdflib = measure("rdflib", out)
+    else:  # rdflib keeps every quad as Python objects in several indexes: memory grows steeply
+        skipped = f"not run ({quads:,} quads > --rdflib-max-quads)"
+        rdflib = {
+            "parse_seconds": 0.0,
+            "queries": dict.fromkeys(oxigraph, skipped),
+            "whole_shacl_seconds": skipped,
+            "triples": quads,
+        }
+    lines = [
+        f"## 5. Named queries on the LARGE store ({quads:,} quads)",
+        "",
+        f"Oxigraph: p50 of {QUERY_RUNS} runs through `etl.queries.run_query`, stopped after "
+        f"{args.query_limit} s. rdflib: one run on the same data in an rdflib Dataset (parsing "
+        f"graph.trig took {rdflib['parse_seconds']:.0f} s), stopped after {RDFLIB_QUERY_LIMIT} s.",
+        "",
+        "| named query | Oxigraph p50 (ms) | rdflib (ms) | rdflib / Oxigraph |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for name, answer in oxigraph.items():
+        p50, other = answer["seconds"], rdflib["queries"].get(name)
+        shown = p50 if isinstance(p50, str) else f"{p50 * 1000:.1f}"
+        if isinstance(other, float) and isinstance(p50, float):
+            lines.append(f"| {name} | {shown} | {other * 1000:.0f} | {other / p50:.0f}x |")
+        elif isinstance(other, float):
+            lines.append(f"| {name} | {shown} | {other * 1000:.0f} | |")
+        else:
+            lines.append(f"| {name} | {shown} | {other} | |")
+    under = [n for n, a in oxigraph.items() if isinstance(a["seconds"], float) and a["seconds"] < 1]
+    lines += ["", f"Named queries under 1 s: {len(under)} of {len(oxigraph)}."]
+    per_article = results.shacl_in_workers
+    whole = rdflib["whole_shacl_seconds"]
+    lines += [
+        "",
+        f"## 6. SHACL on the LARGE graph ({rdflib['triples']:,} triples)",
+        "",
+        "| how | seconds |",
+        "| --- | ---: |",
+        f"| per article, in the workers (summed CPU time) | {per_article:.0f} |",
+        f"| one pySHACL run over the whole graph | {_seconds(whole)} |",
+    ]
+    if isinstance(whole, float) and per_article:
+        lines.append(f"\nWhole graph / per article: **{whole / per_article:.2f}x**.")
+    results.section("queries", lines)
+
+
+def profile(results: Results, args: argparse.Namespace) -> None:
+    small, _ = corpus(args.small)
+    out = BENCH / "out" / "profile"
+    subprocess.run(["rm", "-rf", str(out)], check=True)
+    target = BENCH / "PROFILE.txt"
+    code = "\n".join(
+        [
+            f"import sys; sys.path.insert(0, {str(ROOT)!r})",
+            "from pathlib import Path",
+            "from etl.config import Settings",
+            "from etl.pipeline import run_pipeline",
+            "if __name__ == '__main__':",
+            f"    run_pipeline([Path({str(small)!r})], Path({str(out)!r}), Settings(workers=1))",
+        ]
+    )
+    script = BENCH / "out" / "profile_run.py"
+    script.parent.mkdir(parents=True, exist_ok=True)
+    script.write_text(code)
+    pyinstrument = Path(sys.executable).with_name("pyinstrument")
+    subprocess.run([str(pyinstrument), "-o", str(target), str(script)], check=True)
+    results.section(
+        "profile",
+        [
+            "## Profile",
+            "",
+            f"pyinstrument over a 1-worker run on SMALL: bench/PROFILE.txt "
+            f"(`{pyinstrument.name} -o bench/PROFILE.txt` on a script calling run_pipeline).",
+        ],
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--small", type=int, default=1000)
+    parser.add_argument("--large", type=int, default=10000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--only-large", action="store_true", help="only rows 3-6 (e.g. 100k)")
+    parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--query-limit", type=int, default=60, help="seconds per named query")
+    parser.add_argument(
+        "--rdflib-max-quads",
+        type=int,
+        default=4_000_000,
+        help="skip the rdflib and whole-graph pySHACL rows above this store size",
+    )
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    settings = Settings()
-    with tempfile.TemporaryDirectory() as tmp:
-        docs, folder = corpus(args.repeat, Path(tmp) / "in")
-        texts = [d.masked_text() for d in docs]
-        words = sum(len(t.split()) for t in texts)
-        nlp = build_pipeline()
-        blank = spacy.blank("en")
-        rows = {
-            "tokenizer only (spacy.blank)": median_seconds(
-                lambda: list(blank.pipe(texts, batch_size=settings.batch_size)), args.runs
-            ),
-            "bare nlp.pipe (model + our rulers)": median_seconds(
-                lambda: list(nlp.pipe(texts, batch_size=settings.batch_size)), args.runs
-            ),
-            "our extraction (nlp.pipe + extractors)": median_seconds(
-                lambda: list(extract_all(docs, settings)), args.runs
-            ),
-            "full pipeline (+ RDF, SHACL, store, exports)": median_seconds(
-                lambda: run_pipeline([folder], Path(tmp) / "out", settings), args.runs
-            ),
-        }
-        out = Path(tmp) / "out"
-        store = pyoxigraph.Store.read_only(str(out / "store"))
-        dataset = Dataset(default_union=True)
-        dataset.parse(out / "graph.trig", format="trig")
-        query_rows: list[tuple[str, float, float | str]] = []
-        for name, query in named_queries().items():
-            oxigraph = median_seconds(lambda q=query: list(run_query(store, q)), args.runs)
-            init = {str(v.value): _rdflib_term(t) for v, t in bindings(query, {}).items()}
-            text = query.text
-            try:
-                rdflib_time: float | str = median_seconds(
-                    lambda t=text, i=init: list(dataset.query(t, initBindings=i)), 1
-                )
-            except Exception as exc:  # rdflib's engine fails on some valid SPARQL
-                rdflib_time = f"fails ({type(exc).__name__})"
-            query_rows.append((name, oxigraph, rdflib_time))
-    write_results(args, len(docs), words, rows, query_rows)
-
-
-def _rdflib_term(term: object) -> object:
-    from rdflib import Literal, URIRef
-
-    if isinstance(term, pyoxigraph.NamedNode):
-        return URIRef(term.value)
-    assert isinstance(term, pyoxigraph.Literal)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
-
-
-def write_results(
-    args: argparse.Namespace,
-    n_docs: int,
-    words: int,
-    rows: dict[str, float],
-    query_rows: list[tuple[str, float, float]],
-) -> None:
-    bare = rows["bare nlp.pipe (model + our rulers)"]
-    lines = [
-        "# Benchmark results",
-        "",
-        f"conflict-kg {__version__}, spaCy {spacy.__version__}, pyoxigraph "
-        f"{pyoxigraph.__version__ if hasattr(pyoxigraph, '__version__') else '?'}, "
-        f"Python {platform.python_version()}, {platform.machine()}, "
-        f"{__import__('os').cpu_count()} cores.",
-        "",
-        f"Corpus: the examples repeated {args.repeat} times: {n_docs} articles, {words:,} words. "
-        f"Median of {args.runs} runs. Command: `make bench`.",
-        "",
-        "| stage | seconds | words/s | vs bare nlp.pipe |",
-        "| --- | ---: | ---: | ---: |",
-    ]
-    for label, seconds in rows.items():
-        lines.append(f"| {label} | {seconds:.2f} | {words / seconds:,.0f} | {bare / seconds:.2f} |")
-    lines += [
-        "",
-        "| named query | Oxigraph (ms) | rdflib (ms) | rdflib / Oxigraph |",
-        "| --- | ---: | ---: | ---: |",
-    ]
-    for name, oxigraph, rdflib_time in query_rows:
-        if isinstance(rdflib_time, str):
-            lines.append(f"| {name} | {oxigraph * 1000:.1f} | {rdflib_time} | |")
-            continue
-        lines.append(
-            f"| {name} | {oxigraph * 1000:.1f} | {rdflib_time * 1000:.1f} | "
-            f"{rdflib_time / oxigraph:.0f}x |"
-        )
-    text = "\n".join(lines) + "\n"
-    (ROOT / "bench" / "RESULTS.md").write_text(text, encoding="utf-8")
-    print(text)
+    if args.child:
+        kind, *rest = args.child
+        if kind == "query":  # a store folder and a query name
+            typed: list[Any] = [Path(rest[0]), rest[1]]
+        else:  # folders and a number of workers
+            typed = [int(a) if a.isdigit() else Path(a) for a in rest]
+        print(json.dumps(CHILDREN[kind](*typed)))
+        return
+    results = Results(args)
+    small = {} if args.only_large else throughput(results, args)
+    if not args.only_large and not args.no_profile:
+        profile(results, args)
+    out = scaling(results, args, small)
+    queries(results, args, out)
+    print((BENCH / "RESULTS.md").read_text())
 
 
 if __name__ == "__main__":

@@ -107,9 +107,21 @@ def run(
     batch_size: Annotated[int | None, typer.Option(help="spaCy batch size.")] = None,
     model: Annotated[str | None, typer.Option(help="spaCy model package to load.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Extraction processes [default: one per core].", min=0),
+    ] = None,
+    engine: Annotated[
+        str | None, typer.Option(help="Where extraction runs: local (processes) or dask.")
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address (with --engine dask) [default: a LocalCluster]."),
+    ] = None,
 ) -> None:
     """Run the whole pipeline and write graph.trig, graph.ttl, validation.ttl, report.html,
-    run.json and the store into the output folder."""
+    run.json and the store into the output folder. Incremental: unchanged articles are not
+    extracted again."""
     from .pipeline import run_pipeline
     from .resources import examples_dir
 
@@ -118,6 +130,9 @@ def run(
         base_iri=base_iri,
         batch_size=batch_size,
         model=model,
+        workers=workers,
+        engine=engine,
+        scheduler=scheduler,
     )
     inputs = sources or [_call(examples_dir)]
     with _progress(not quiet) as progress:
@@ -150,6 +165,10 @@ def _print_run(report: Any) -> None:
         f"{totals.get('claims', 0)} claims; SHACL: "
         f"{shacl}"
     )
+    if totals.get("reused"):
+        out.print(
+            f"{totals['reused']} article(s) unchanged since the last run: not extracted again"
+        )
     for name, path in report.outputs.items():
         out.print(f"  {name:15} {path}", highlight=False)
 

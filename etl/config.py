@@ -18,6 +18,9 @@ from typing import Any
 from .errors import ConfigError
 
 DEFAULT_BASE_IRI = "https://w3id.org/conflict-kg/id/"
+ENGINES = ("local", "dask")
+# Settings that change how the work is run but never the graph it produces.
+_HOW_NOT_WHAT = {"batch_size", "workers", "engine", "scheduler"}
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,9 @@ class Settings:
     model: str = ""  # spaCy model package; empty picks en_core_web_sm, else the re-upload
     batch_size: int = 32  # nlp.pipe batch; 32 keeps memory bounded on long articles
     max_chars: int = 200_000  # longer texts are processed in pieces of at most this size
+    workers: int = 0  # extraction processes; 0 means one per core
+    engine: str = "local"  # "local" (processes on this machine) or "dask" (a Dask cluster)
+    scheduler: str = ""  # Dask scheduler address; empty starts a LocalCluster
 
     def __post_init__(self) -> None:
         if not self.base_iri.startswith(("http://", "https://")) or not self.base_iri.endswith(
@@ -39,10 +45,16 @@ class Settings:
             raise ConfigError(f"batch size must be at least 1, not {self.batch_size}")
         if self.max_chars < 1000:
             raise ConfigError(f"max_chars must be at least 1000, not {self.max_chars}")
+        if self.workers < 0:
+            raise ConfigError(f"workers must be 0 (one per core) or more, not {self.workers}")
+        if self.engine not in ENGINES:
+            raise ConfigError(f"engine {self.engine!r}: use one of {', '.join(ENGINES)}")
+        if self.scheduler and self.engine != "dask":
+            raise ConfigError("a scheduler address needs the dask engine (--engine dask)")
 
     def fingerprint(self) -> str:
-        """A short hash of the settings that change the graph (not of batch sizes)."""
-        relevant = {k: v for k, v in asdict(self).items() if k not in {"batch_size"}}
+        """A short hash of the settings that change the graph (not of how the work is run)."""
+        relevant = {k: v for k, v in asdict(self).items() if k not in _HOW_NOT_WHAT}
         return hashlib.sha256(repr(sorted(relevant.items())).encode()).hexdigest()[:12]
 
 

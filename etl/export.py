@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from pyoxigraph import RdfFormat, Store, Triple, serialize
 
@@ -28,13 +30,14 @@ ID_PREFIX = ("id", "https://w3id.org/conflict-kg/id/")
 PREFIX_MAP = {name: str(namespace) for name, namespace in PREFIXES.items()} | dict([ID_PREFIX])
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that readers see either the old file or the new one."""
+@contextmanager
+def atomic_output(path: Path) -> Iterator[BinaryIO]:
+    """A stream whose bytes replace `path` only when the block ends without an error."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            yield stream
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
@@ -43,9 +46,17 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that readers see either the old file or the new one."""
+    with atomic_output(path) as stream:
+        stream.write(data)
+
+
+_UNION = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
 def _union_triples(store: Store) -> list[Triple]:
-    query = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
-    return list(store.query(query))  # type: ignore[arg-type]
+    return list(store.query(_UNION))  # type: ignore[arg-type]
 
 
 def _sorted_lines(data: bytes) -> bytes:
@@ -80,6 +91,31 @@ EXPORTERS: dict[str, Callable[[Store], bytes]] = {
     "nt": _ntriples,
     "jsonld": _jsonld,
 }
+
+
+def _stream_trig(store: Store, out: BinaryIO) -> None:
+    store.dump(out, format=RdfFormat.TRIG, prefixes=PREFIX_MAP)
+
+
+def _stream_turtle(store: Store, out: BinaryIO) -> None:
+    triples = store.query(_UNION)
+    serialize(triples, out, format=RdfFormat.TURTLE, prefixes=PREFIX_MAP)  # type: ignore[arg-type]
+
+
+# Formats Oxigraph writes straight to a file, so a store of any size dumps in flat memory.
+STREAMED: dict[str, Callable[[Store, BinaryIO], None]] = {
+    "trig": _stream_trig,
+    "ttl": _stream_turtle,
+}
+
+
+def write_export(store: Store, fmt: str, path: Path) -> None:
+    """The store in `fmt`, written atomically to `path`; streamed for the STREAMED formats."""
+    if fmt not in STREAMED:
+        atomic_write(path, export_store(store, fmt))
+        return
+    with atomic_output(path) as stream:
+        STREAMED[fmt](store, stream)
 
 
 def export_store(store: Store, fmt: str) -> bytes:

@@ -16,6 +16,11 @@ extracted entities (no spaCy objects), so the stage runs after extraction:
   little-known commander quoted in two pieces, with the same surrounding details, is
   how a rewrite shows through a paraphrase that no n-gram survives.
 
+In a run, lineage is found after the articles are in the store (`lineage_from_store`),
+from what the store keeps of each article: its text, its evidence sentences and the
+surface forms of the people it mentions. So it covers articles reused from an earlier
+run as well as new ones, and needs the text (not available with `--no-text`).
+
 A linked pair becomes `derived prov:wasDerivedFrom source` with a qualified
 `prov:Derivation` that carries the similarity and the kind of evidence, in the named
 graph `id:graph/lineage` (see docs/graph.md). Which side is derived: the later
@@ -30,15 +35,18 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from itertools import combinations
 
+from pyoxigraph import Store
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.namespace import PROV
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from .config import Settings
-from .model import EntityKind, Extraction
+from .gazetteer import load_gazetteer
+from .model import Document, Entity, EntityKind, Extraction, Sentence
 from .rdf import CKG, Minter, new_graph
 
 SHINGLE_WORDS = 5
@@ -235,3 +243,71 @@ def lineage_graph(links: Sequence[LineageLink], settings: Settings) -> Graph:
 def article_lineage(extractions: Sequence[Extraction], settings: Settings) -> Graph:
     """Find the lineage among `extractions` and return it as its named graph."""
     return lineage_graph(find_lineage(extractions), settings)
+
+
+_ARTICLES = """
+PREFIX ckg: <https://w3id.org/conflict-kg/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?article ?sha ?identifier ?text ?issued WHERE {
+  GRAPH ?article {
+    ?article a ckg:Article ; ckg:sha256 ?sha ; dcterms:identifier ?identifier ; ckg:text ?text .
+    OPTIONAL { ?article dcterms:issued ?issued }
+  }
+}"""
+_SENTENCES = """
+PREFIX ckg: <https://w3id.org/conflict-kg/ontology#>
+SELECT ?article ?begin ?end WHERE {
+  GRAPH ?article { ?sentence a ckg:Sentence ; ckg:beginIndex ?begin ; ckg:endIndex ?end }
+}"""
+_PEOPLE = """
+PREFIX ckg: <https://w3id.org/conflict-kg/ontology#>
+SELECT DISTINCT ?article ?person ?anchor WHERE {
+  GRAPH ?article { ?mention ckg:refersTo ?person ; ckg:anchorOf ?anchor }
+  GRAPH ?entities { ?person a ckg:Person }
+}"""
+
+
+def lineage_from_store(store: Store, settings: Settings) -> Graph:
+    """The lineage graph of every article in `store` (see the module docstring)."""
+    return article_lineage(_stored_articles(store, settings), settings)
+
+
+def _stored_articles(store: Store, settings: Settings) -> list[Extraction]:
+    """What lineage reads of each stored article, as the Extraction it came from."""
+    sentences: dict[str, list[Sentence]] = defaultdict(list)
+    for row in store.query(_SENTENCES):  # type: ignore[union-attr]
+        begin, end = int(row["begin"].value), int(row["end"].value)
+        sentences[row["article"].value].append(Sentence(begin, end, ""))
+    public = {settings.base_iri + "entity/" + key for key in load_gazetteer().entities}
+    people: dict[str, list[Entity]] = defaultdict(list)
+    for row in store.query(_PEOPLE):  # type: ignore[union-attr]
+        person = row["person"].value
+        if person not in public:
+            entity = Entity(key=person, kind=EntityKind.PERSON, label=row["anchor"].value)
+            people[row["article"].value].append(entity)
+    articles = []
+    for row in store.query(_ARTICLES):  # type: ignore[union-attr]
+        iri, text = row["article"].value, row["text"].value
+        issued = row["issued"]
+        document = Document(
+            id=row["sha"].value,
+            identifier=row["identifier"].value,
+            text=text,
+            regions=((0, len(text)),),
+            issued=_date(issued.value) if issued is not None else None,
+        )
+        articles.append(
+            Extraction(
+                document=document,
+                sentences=tuple(sorted(sentences[iri], key=lambda s: s.begin)),
+                entities=tuple(people[iri]),
+            )
+        )
+    return articles
+
+
+def _date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None

@@ -223,6 +223,13 @@ def build_pipeline(requested_model: str = "") -> Language:
     return nlp
 
 
+def installed_model_identity(requested_model: str = "") -> tuple[str, str]:
+    """What `model_identity` gives, read from the installed package without loading it."""
+    path = spacy.util.get_package_path(model_name(requested_model))
+    meta = spacy.util.get_model_meta(path)
+    return f"{meta.get('lang', 'en')}_{meta.get('name', 'unknown')}", str(meta.get("version", ""))
+
+
 def model_identity(nlp: Language) -> tuple[str, str]:
     """(name, version) of the statistical model, as recorded in PROV."""
     meta = nlp.meta

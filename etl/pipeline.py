@@ -1,60 +1,86 @@
 """The one place that composes the stages: sources -> outputs in a folder.
 
-    ingest -> nlp/extract -> resolve -> rdf -> validate -> store -> export
+    ingest -> [nlp/extract -> rdf -> validate -> N-Quads] -> resolve -> store -> export
+               (per article, in the engine's workers)
 
 `run_pipeline` writes, each atomically, `graph.trig`, `graph.ttl`,
-`validation.ttl`, `report.html`, `run.json` and the store `store/`. Everything is built
-beside the previous outputs and moved into place at the end, so a run that
-stops half-way leaves the earlier outputs as they were.
+`validation.ttl`, `report.html`, `run.json`, the store `store/` and the run manifest
+`manifest.sqlite`. It streams: documents are read lazily and sent to the
+workers in chunks, and each chunk's N-Quads are bulk-loaded into the store as
+they come back, so memory does not grow with the number of articles.
+
+Runs are incremental. An article whose content, settings, software and model
+are those of the article already in the store is not extracted again; a new
+or changed article is extracted (or its N-Quads taken from the manifest) and
+replaces its own named graph; a removed article's graph is removed. The new
+store is built beside the old one (a cheap hard-linked copy) and swapped in at
+the end, so a run that stops half-way leaves the earlier outputs as they were;
+staging folders of runs that were killed are removed by the next run. Lineage
+between articles is found once the articles are in the store. When nothing
+changed, the store and exports are left untouched.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
-import secrets
 import shutil
+import tempfile
 import time
-import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import RdfFormat, Store
+from pyoxigraph import NamedNode, RdfFormat, Store
 from rdflib import Graph
 
 from . import __version__
 from .config import Settings
-from .errors import CkgError
-from .export import atomic_write, export_store
-from .extract import extract_doc
-from .gazetteer import load_gazetteer
-from .ingest import Rejected, read_sources
-from .lineage import article_lineage
+from .engines import engine_for, run_in_process, worker_count
+from .errors import CkgError, StoreError
+from .export import atomic_write, export_store, write_export
+from .ingest import Rejected, expand, read_sources
+from .lineage import lineage_from_store, lineage_graph_iri
+from .manifest import InStore, Manifest, article_key
 from .model import Document, Extraction
-from .nlp import build_pipeline, model_identity, pipe_documents
-from .rdf import article_graph, entities_graph, referenced_entities
+from .nlp import installed_model_identity
+from .rdf import Minter, entities_graph
 from .report import build_report
-from .resolve import resolve_entities
-from .store import STORE_DIR, load_nquads, swap_in
-from .validate import ValidationResult, merge_results, validate_graph, with_entities
+from .resolve import EntityTally, resolve_tally
+from .store import STORE_DIR, swap_in
+from .validate import ValidationResult, merge_results, validate_graph
+from .work import (
+    ArticleResult,
+    InputRecord,
+    extract_documents,
+    nquad_lines,
+    ok_record,
+)
+
+__all__ = [
+    "InputRecord",
+    "RunReport",
+    "extract_all",
+    "extract_inputs",
+    "extract_to_file",
+    "ok_record",
+    "read_inputs",
+    "run_pipeline",
+]
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
-
-@dataclass
-class InputRecord:
-    """What became of one input: `ok`, `skipped` or `failed`, with the reason."""
-
-    identifier: str
-    status: str
-    reason: str = ""
-    path: str | None = None
-    sha256: str | None = None
-    counts: dict[str, int] = field(default_factory=dict)
-    violations: int = 0
+# Articles per task sent to a worker: a few seconds of work, so the pool stays
+# balanced and each task's N-Quads are a few megabytes at most.
+CHUNK_ARTICLES = 16
+# N-Quads gathered before one bulk load into the store.
+LOAD_BYTES = 16 * 2**20
+EXPORTS = {"graph.trig": "trig", "graph.ttl": "ttl"}
+REPORT = "report.html"
+STAGING_PREFIX = ".run-"  # then the process id, so a later run can tell a dead run's folder
 
 
 @dataclass
@@ -64,15 +90,18 @@ class RunReport:
     validation: ValidationResult
     timings: dict[str, float]
     outputs: dict[str, str] = field(default_factory=dict)
+    incremental: dict[str, Any] = field(default_factory=dict)
+    words: int = 0
 
     @property
     def failed(self) -> list[InputRecord]:
         return [r for r in self.inputs if r.status == "failed"]
 
     def totals(self) -> dict[str, int]:
-        totals: dict[str, int] = {"ok": 0, "skipped": 0, "failed": 0}
+        totals: dict[str, int] = {"ok": 0, "skipped": 0, "failed": 0, "reused": 0}
         for record in self.inputs:
             totals[record.status] += 1
+            totals["reused"] += record.reused
             for key, value in record.counts.items():
                 totals[key] = totals.get(key, 0) + value
         totals["violations"] = sum(
@@ -89,9 +118,13 @@ class RunReport:
                 "base_iri": settings.base_iri,
                 "include_text": settings.include_text,
                 "batch_size": settings.batch_size,
+                "engine": settings.engine,
+                "workers": worker_count(settings),
                 "fingerprint": settings.fingerprint(),
             },
             "totals": self.totals(),
+            "words": self.words,
+            "incremental": self.incremental,
             "conforms": self.validation.conforms,
             "timings_seconds": {k: round(v, 3) for k, v in self.timings.items()},
             "outputs": self.outputs,
@@ -103,53 +136,33 @@ def _nothing(stage: str, done: int, total: int) -> None:
     return None
 
 
-def read_inputs(sources: Iterable[Path]) -> tuple[list[Document], list[InputRecord]]:
-    """Documents to process, and a record for every input that yields none (or a duplicate)."""
-    documents: list[Document] = []
-    records: list[InputRecord] = []
+def unique_documents(sources: Iterable[Path], records: list[InputRecord]) -> Iterator[Document]:
+    """Documents to process, lazily; inputs that yield none (or a duplicate) go to `records`."""
     first_name: dict[str, str] = {}
     for item in read_sources(sources):
         if isinstance(item, Rejected):
             records.append(InputRecord(item.identifier, item.status, item.reason, item.path))
         elif item.id in first_name:
-            records.append(
-                InputRecord(
-                    item.identifier,
-                    "skipped",
-                    f"same text as {first_name[item.id]}",
-                    item.path,
-                    item.id,
-                )
-            )
+            reason = f"same text as {first_name[item.id]}"
+            records.append(InputRecord(item.identifier, "skipped", reason, item.path, item.id))
         else:
             first_name[item.id] = item.identifier
-            documents.append(item)
+            yield item
+
+
+def read_inputs(sources: Iterable[Path]) -> tuple[list[Document], list[InputRecord]]:
+    """Documents to process, and a record for every input that yields none (or a duplicate)."""
+    records: list[InputRecord] = []
+    documents = list(unique_documents(sources, records))
     return documents, records
 
 
 def extract_all(
     documents: Sequence[Document], settings: Settings, progress: Progress = _nothing
 ) -> Iterator[Extraction | InputRecord]:
-    """Extractions in input order; a document whose extraction fails becomes a failed record."""
-    if not documents:
-        return
-    nlp = build_pipeline(settings.model)
-    gazetteer = load_gazetteer()
-    model = model_identity(nlp)
-    processed = pipe_documents(nlp, documents, settings.batch_size, settings.max_chars)
-    for done, (doc, document) in enumerate(processed, start=1):
-        try:
-            yield extract_doc(doc, document, gazetteer, model)
-        except Exception as exc:  # one bad article must not stop the batch
-            where = traceback.extract_tb(exc.__traceback__)[-1]
-            yield InputRecord(
-                document.identifier,
-                "failed",
-                f"extraction failed: {type(exc).__name__}: {exc} "
-                f"(at {Path(where.filename).name}:{where.lineno})",
-                document.path,
-                document.id,
-            )
+    """Extractions in input order, in this process; a failed extraction becomes a record."""
+    for done, item in enumerate(extract_documents(documents, settings), start=1):
+        yield item
         progress("extract", done, len(documents))
 
 
@@ -167,79 +180,299 @@ def extract_inputs(
     return extractions, records
 
 
-def ok_record(extraction: Extraction, violations: int = 0) -> InputRecord:
-    document = extraction.document
-    return InputRecord(
-        document.identifier,
-        "ok",
-        "; ".join(document.notes),
-        document.path,
-        document.id,
-        extraction.counts(),
-        violations,
-    )
+def _chunks(documents: Iterable[Document], size: int) -> Iterator[list[Document]]:
+    chunk: list[Document] = []
+    for document in documents:
+        chunk.append(document)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
-def _nquad_lines(graph: Graph) -> list[bytes]:
-    """N-Triples of one graph turned into N-Quads lines in that graph."""
-    name = f" <{graph.identifier}> .".encode()
-    data = graph.serialize(format="nt", encoding="utf-8")
-    return [line[:-2].rstrip() + name + b"\n" for line in data.splitlines() if line.strip()]
+def _report(result: ArticleResult) -> ValidationResult:
+    """An article's SHACL results, rebuilt from the N-Triples its worker sent."""
+    graph = Graph()
+    graph.parse(data=result.report, format="nt")
+    serious = any(v.severity == "Violation" for v in result.violations)
+    return ValidationResult(conforms=not serious, report=graph, violations=result.violations)
 
 
-def build_graphs(
-    extractions: Sequence[Extraction], settings: Settings, progress: Progress = _nothing
-) -> tuple[list[Graph], Graph, list[ValidationResult]]:
-    """Article graphs, the entities graph, and each article's validation result."""
-    entities = entities_graph(resolve_entities(extractions).values(), settings)
-    graphs, results = [], []
-    for done, extraction in enumerate(extractions, start=1):
-        graph = article_graph(extraction, settings)
-        graphs.append(graph)
-        results.append(validate_graph(with_entities(graph, entities, referenced_entities(graph))))
-        progress("validate", done, len(extractions))
-    return graphs, entities, results
+class _Run:
+    """The state of one run while results stream in; see `run_pipeline`."""
+
+    def __init__(self, out_dir: Path, settings: Settings, manifest: Manifest) -> None:
+        self.out_dir = out_dir
+        self.settings = settings
+        self.manifest = manifest
+        self.model = installed_model_identity(settings.model)
+        self.mint = Minter(settings)
+        same_settings = manifest.meta("fingerprint") == settings.fingerprint()
+        has_store = (out_dir / STORE_DIR).is_dir()
+        self.previous: dict[str, InStore] = (
+            manifest.in_store() if same_settings and has_store else {}
+        )
+        self.previous_graphs = {entry.graph for entry in self.previous.values()}
+        self.records: list[InputRecord] = []
+        self.tally = EntityTally()
+        self.reports: list[ValidationResult] = []
+        self.current: list[tuple[str, str, str]] = []  # identifier, key, graph
+        self.pending_keys: dict[str, str] = {}  # document id -> key, while in a worker
+        self.staging: Path | None = None
+        self.store: Store | None = None
+        self.buffer = bytearray()
+        self.extracted = 0
+        self.reused = 0
+        self.words = 0
+        self.validate_seconds = 0.0
+        self.entity_hash = ""  # of the entities graph's N-Quads, set by finish_graphs
+
+    # -- the staging store, created on the first change ------------------------------
+    def _store(self) -> Store:
+        if self.store is None:
+            self.staging = _staging_folder(self.out_dir)
+            target = self.staging / STORE_DIR
+            if self.previous:
+                # a hard-linked copy of the current store, changed below and swapped in
+                Store.read_only(str(self.out_dir / STORE_DIR)).backup(str(target))
+            self.store = Store(str(target))
+        return self.store
+
+    def _flush(self) -> None:
+        if self.buffer:
+            try:
+                self._store().bulk_load(input=bytes(self.buffer), format=RdfFormat.N_QUADS)
+            except (OSError, SyntaxError, ValueError) as exc:
+                raise StoreError(f"{self.staging}: cannot load the N-Quads: {exc}") from None
+            self.buffer.clear()
+
+    def _replace_graph(self, graph: str, nquads: bytes) -> None:
+        store = self._store()
+        if graph in self.previous_graphs:
+            store.remove_graph(NamedNode(graph))
+        self.buffer += nquads
+        if len(self.buffer) >= LOAD_BYTES:
+            self._flush()
+
+    # -- results, from the cache or from a worker -------------------------------------
+    def _accept(self, result: ArticleResult, key: str, document: Document, load: bool) -> None:
+        graph = str(self.mint.article(document.id))
+        self.records.append(replace(result.record, path=document.path, reused=not load))
+        self.tally.add(result.tally)
+        if result.report:
+            self.reports.append(_report(result))
+        self.current.append((document.identifier, key, graph))
+        self.words += result.words
+        if load:
+            self._replace_graph(graph, result.nquads)
+
+    def to_extract(self, documents: Iterable[Document]) -> Iterator[Document]:
+        """The documents that need a worker; the others are taken from the manifest."""
+        for document in documents:
+            key = article_key(document, self.settings, self.model)
+            graph = str(self.mint.article(document.id))
+            unchanged = self.previous.get(document.identifier) == InStore(key, graph)
+            cached = self.manifest.cached(key, with_nquads=not unchanged)
+            if cached is None:
+                self.pending_keys[document.id] = key
+                yield document
+                continue
+            self.reused += unchanged
+            self._accept(cached, key, document, load=not unchanged)
+
+    def take(
+        self, results: Sequence[ArticleResult | InputRecord], documents: dict[str, Document]
+    ) -> None:
+        for item in results:
+            if isinstance(item, InputRecord):
+                self.records.append(item)
+                if item.sha256:
+                    self.pending_keys.pop(item.sha256, None)
+                continue
+            key = self.pending_keys.pop(item.record.sha256 or "")
+            self.manifest.remember(key, item)
+            self.extracted += 1
+            self.validate_seconds += item.validate_seconds
+            self._accept(item, key, documents[item.record.sha256 or ""], load=True)
+        self.manifest.commit()
+
+    # -- the end of the run -----------------------------------------------------------
+    def finish_graphs(self) -> tuple[ValidationResult, dict[str, Any]]:
+        """Remove what is gone, replace the entities graph; the run's SHACL result."""
+        kept = {graph for _, _, graph in self.current}
+        now = {identifier: key for identifier, key, _ in self.current}
+        removed = sorted(set(self.previous) - set(now))
+        replaced = sorted(
+            identifier
+            for identifier, entry in self.previous.items()
+            if identifier in now and now[identifier] != entry.key
+        )
+        for graph in sorted(self.previous_graphs - kept):
+            self._store().remove_graph(NamedNode(graph))
+        entities = entities_graph(resolve_tally(self.tally).values(), self.settings)
+        entity_nquads = b"".join(sorted(nquad_lines(entities)))
+        entity_hash = hashlib.sha256(entity_nquads).hexdigest()
+        if self.store is not None or entity_hash != self.manifest.meta("entities"):
+            self._store().remove_graph(NamedNode(str(entities.identifier)))
+            self.buffer += entity_nquads
+        self._flush()
+        if self.store is not None:  # articles changed: lineage reads them all from the store
+            self._replace_lineage()
+            self._flush()
+        # constraints across articles (one label per entity, ...) are checked once, here
+        entities_result = validate_graph(entities)
+        validation = merge_results([*self.reports, entities_result])
+        incremental = {
+            "extracted": self.extracted,
+            "reused": self.reused,
+            "reloaded_from_manifest": len(self.current) - self.extracted - self.reused,
+            "replaced": replaced,
+            "removed": removed,
+            "store_changed": self.store is not None,
+        }
+        self.entity_hash = entity_hash
+        return validation, incremental
+
+    def _replace_lineage(self) -> None:
+        """Articles changed: find the lineage among all stored articles again."""
+        store = self._store()
+        lineage = lineage_from_store(store, self.settings)
+        store.remove_graph(NamedNode(str(lineage_graph_iri(self.settings))))
+        self.buffer += b"".join(sorted(nquad_lines(lineage)))
+
+    def discard(self) -> None:
+        self.store = None
+        if self.staging is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
 
 
 def run_pipeline(
     sources: Iterable[Path], out_dir: Path, settings: Settings, progress: Progress = _nothing
 ) -> RunReport:
     """The whole pipeline; see the module docstring for what is written."""
+    sources = list(sources)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_staging(out_dir)
     timings: dict[str, float] = {}
-    clock = time.perf_counter()
-    extractions, records = extract_inputs(sources, settings, progress)
-    timings["ingest_and_extract"] = time.perf_counter() - clock
+    manifest = Manifest(out_dir)
+    run = _Run(out_dir, settings, manifest)
+    try:
+        clock = time.perf_counter()
+        _process(sources, run, settings, progress)
+        timings["extract_rdf_validate"] = time.perf_counter() - clock
+        timings["shacl_in_workers"] = run.validate_seconds  # summed over articles and workers
 
-    clock = time.perf_counter()
-    graphs, entities, results = build_graphs(extractions, settings, progress)
-    for extraction, result in zip(extractions, results, strict=True):
-        violations = sum(1 for v in result.violations if v.severity == "Violation")
-        records.append(ok_record(extraction, violations))
-    validation = merge_results(results)
-    timings["rdf_and_validate"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        validation, incremental = run.finish_graphs()
+        timings["resolve_and_load"] = time.perf_counter() - clock
 
-    clock = time.perf_counter()
-    report = RunReport(out_dir, sorted(records, key=lambda r: r.identifier), validation, timings)
-    lineage = article_lineage(extractions, settings)
-    _write_outputs(out_dir, [*graphs, entities, lineage], report, settings, extractions)
-    timings["store_and_export"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        records = sorted(run.records, key=lambda r: r.identifier)
+        report = RunReport(out_dir, records, validation, timings, incremental=incremental)
+        report.words = run.words
+        _write_outputs(run, report)
+        timings["store_and_export"] = time.perf_counter() - clock
+        run_json = json.dumps(report.as_json(settings, run.model), indent=2)
+        atomic_write(out_dir / "run.json", run_json.encode("utf-8") + b"\n")
+    finally:
+        run.discard()
+        manifest.close()
     return report
 
 
-def _model(extractions: Sequence[Extraction]) -> tuple[str, str]:
-    if extractions:
-        return extractions[0].model_name, extractions[0].model_version
+def _process(sources: list[Path], run: _Run, settings: Settings, progress: Progress) -> None:
+    """Stream every input through the engine (or the manifest) into the run."""
+    total = sum(1 for _ in expand(sources))
+    in_flight: dict[str, Document] = {}
+
+    def chunks() -> Iterator[list[Document]]:
+        for chunk in _chunks(
+            run.to_extract(unique_documents(sources, run.records)), CHUNK_ARTICLES
+        ):
+            in_flight.update((document.id, document) for document in chunk)
+            yield chunk
+
+    engine = engine_for(settings)
+    progress("articles", 0, total)
+    for results in engine(chunks(), settings):
+        run.take(results, in_flight)
+        for item in results:
+            sha = item.sha256 if isinstance(item, InputRecord) else item.record.sha256
+            in_flight.pop(sha or "", None)
+        progress("articles", len(run.records), max(total, len(run.records)))
+    progress("articles", len(run.records), max(total, len(run.records)))
+
+
+def _write_outputs(run: _Run, report: RunReport) -> None:
+    """Exports and validation report beside the new store, then everything moved into place."""
+    out_dir = run.out_dir
+    names = [*EXPORTS, "validation.ttl", REPORT, "run.json"]
+    report.outputs = {name: str(out_dir / name) for name in names}
+    report.outputs["store"] = str(out_dir / STORE_DIR)
+    report.outputs["manifest"] = str(run.manifest.path)
+    if run.store is None and all((out_dir / name).is_file() for name in [*EXPORTS, REPORT]):
+        return  # nothing changed: the store and its exports are those of the last run
+    staging = run.staging or _staging_folder(out_dir)
+    run.staging = staging
+    store = run.store if run.store is not None else _open(out_dir / STORE_DIR)
+    for name, fmt in EXPORTS.items():
+        write_export(store, fmt, staging / name)
+    validation = report.validation.report.serialize(format="turtle", encoding="utf-8")
+    atomic_write(staging / "validation.ttl", validation)
+    violations = {r.identifier: r.violations for r in report.inputs if r.status == "ok"}
+    atomic_write(staging / REPORT, build_report(store, violations).encode("utf-8"))
+    del store  # release the store's lock before it is moved
+    if run.store is not None:
+        run.store = None
+        swap_in(staging / STORE_DIR, out_dir / STORE_DIR)
+    for name in [*EXPORTS, "validation.ttl", REPORT]:
+        os.replace(staging / name, out_dir / name)
+    meta = {"fingerprint": run.settings.fingerprint(), "entities": run.entity_hash}
+    run.manifest.record_run(run.current, meta)
+
+
+def _open(store_dir: Path) -> Store:
     try:
-        return model_identity(build_pipeline(""))
-    except Exception:  # no model needed when nothing was read
-        return "", ""
+        return Store.read_only(str(store_dir))
+    except OSError as exc:
+        raise StoreError(f"{store_dir}: cannot open the store: {exc}") from None
 
 
-def _violations(report: RunReport) -> dict[str, int]:
-    return {r.identifier: r.violations for r in report.inputs if r.status == "ok"}
+def extract_to_file(
+    sources: Iterable[Path], out_file: Path, settings: Settings, progress: Progress = _nothing
+) -> RunReport:
+    """Text -> RDF without a store: TriG (.trig) or sorted N-Quads (.nq) in one file."""
+    suffix = out_file.suffix.lower()
+    if suffix not in {".trig", ".nq"}:
+        raise CkgError(f"{out_file}: write .trig or .nq (got {suffix or 'no extension'!r})")
+    records: list[InputRecord] = []
+    tally = EntityTally()
+    lines: list[bytes] = []
+    chunks = _chunks(unique_documents(sources, records), CHUNK_ARTICLES)
+    for results in run_in_process(chunks, settings, validate=False):  # as before: no SHACL
+        for item in results:
+            if isinstance(item, InputRecord):
+                records.append(item)
+                continue
+            records.append(item.record)
+            tally.add(item.tally)
+            lines.extend(item.nquads.splitlines(keepends=True))
+        progress("extract", len(records), len(records))
+    entities = entities_graph(resolve_tally(tally).values(), settings)
+    data = b"".join(sorted({*lines, *nquad_lines(entities)}))
+    if suffix == ".trig":
+        store = Store()
+        store.load(data, format=RdfFormat.N_QUADS)
+        data = export_store(store, "trig")
+    atomic_write(out_file, data)
+    report = RunReport(out_file, sorted(records, key=lambda r: r.identifier), merge_results([]), {})
+    report.outputs = {"graph": str(out_file)}
+    return report
 
 
-STAGING_PREFIX = ".run-"
+def _staging_folder(out_dir: Path) -> Path:
+    return Path(tempfile.mkdtemp(dir=out_dir, prefix=f"{STAGING_PREFIX}{os.getpid()}-"))
 
 
 def remove_stale_staging(out_dir: Path) -> None:
@@ -258,63 +491,3 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # exists, but belongs to someone else
         return True
     return True
-
-
-def _write_outputs(
-    out_dir: Path,
-    graphs: Sequence[Graph],
-    report: RunReport,
-    settings: Settings,
-    extractions: Sequence[Extraction],
-) -> None:
-    """Everything is written and synced in a staging folder first, then renamed into place:
-    a run killed at any point leaves each output file and the store whole (old or new)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_staging(out_dir)
-    staging = out_dir / f"{STAGING_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
-    try:  # made inside the try, so an interrupt right after mkdir still removes it
-        staging.mkdir()
-        lines = sorted({line for graph in graphs for line in _nquad_lines(graph)})
-        nquads = staging / "graph.nq"
-        nquads.write_bytes(b"".join(lines))
-        store = load_nquads(nquads, staging / STORE_DIR)
-        files = {
-            "graph.trig": export_store(store, "trig"),
-            "graph.ttl": export_store(store, "ttl"),
-            "validation.ttl": report.validation.report.serialize(format="turtle", encoding="utf-8"),
-            "report.html": build_report(store, _violations(report)).encode("utf-8"),
-        }
-        del store  # release the store's lock before it is moved
-        report.outputs = {name: str(out_dir / name) for name in [*files, "run.json"]}
-        report.outputs["store"] = str(out_dir / STORE_DIR)
-        run_json = json.dumps(report.as_json(settings, _model(extractions)), indent=2)
-        files["run.json"] = run_json.encode("utf-8") + b"\n"  # last: it describes the rest
-        for name, data in files.items():
-            atomic_write(staging / name, data)
-        swap_in(staging / STORE_DIR, out_dir / STORE_DIR)
-        for name in files:
-            os.replace(staging / name, out_dir / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def extract_to_file(
-    sources: Iterable[Path], out_file: Path, settings: Settings, progress: Progress = _nothing
-) -> RunReport:
-    """Text -> RDF without a store: TriG (.trig) or sorted N-Quads (.nq) in one file."""
-    suffix = out_file.suffix.lower()
-    if suffix not in {".trig", ".nq"}:
-        raise CkgError(f"{out_file}: write .trig or .nq (got {suffix or 'no extension'!r})")
-    extractions, records = extract_inputs(sources, settings, progress)
-    entities = entities_graph(resolve_entities(extractions).values(), settings)
-    graphs = [article_graph(extraction, settings) for extraction in extractions]
-    records.extend(ok_record(extraction) for extraction in extractions)
-    data = b"".join(sorted({line for g in [*graphs, entities] for line in _nquad_lines(g)}))
-    if suffix == ".trig":
-        store = Store()
-        store.load(data, format=RdfFormat.N_QUADS)
-        data = export_store(store, "trig")
-    atomic_write(out_file, data)
-    report = RunReport(out_file, sorted(records, key=lambda r: r.identifier), merge_results([]), {})
-    report.outputs = {"graph": str(out_file)}
-    return report

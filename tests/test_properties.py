@@ -23,9 +23,9 @@ from etl.gazetteer import load_gazetteer
 from etl.ingest import read_file
 from etl.model import Document, Entity, EntityKind, Extraction, Mention, Sentence
 from etl.nlp import model_identity, pipe_documents
-from etl.pipeline import _nquad_lines
 from etl.rdf import Minter, article_graph, entities_graph, referenced_entities
 from etl.validate import validate_graph, with_entities
+from etl.work import nquad_lines
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib")
 SETTINGS = Settings()
@@ -65,7 +65,7 @@ def graph_of(extraction: Extraction) -> tuple[Graph, Graph]:
 
 
 def nquads(*graphs: Graph) -> bytes:
-    return b"".join(line for graph in graphs for line in _nquad_lines(graph))
+    return b"".join(line for graph in graphs for line in nquad_lines(graph))
 
 
 @BOUNDED

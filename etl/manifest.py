@@ -1,0 +1,111 @@
+"""The run manifest: what the last run into an output folder was made of, and its graphs.
+
+Kept in `OUT/manifest.sqlite` (SQLite from the standard library: one file,
+transactions, look-ups by key without reading everything into memory).
+
+- `articles`: a cache of processed articles, addressed by content. The key
+  hashes everything the article's graph depends on: the document (its sha256,
+  file name and metadata), the settings fingerprint, the software version and
+  the model's name and version. The row holds the article's N-Quads and its
+  run record, entity tally and SHACL results. A row is valid whatever state
+  the outputs are in, so an interrupted run can only leave useful rows behind.
+- `current`: which article (identifier -> key, graph IRI) is in the store now.
+  It is replaced in the same transaction that records a finished run.
+- `meta`: the settings fingerprint of the store and the hash of its entities graph.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .config import Settings
+from .errors import StoreError
+from .model import Document
+from .work import ArticleResult
+
+MANIFEST_FILE = "manifest.sqlite"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    key TEXT PRIMARY KEY, meta TEXT NOT NULL, nquads BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS current (
+    identifier TEXT PRIMARY KEY, key TEXT NOT NULL, graph TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class InStore:
+    """An article the store holds now."""
+
+    key: str
+    graph: str
+
+
+def article_key(document: Document, settings: Settings, model: tuple[str, str]) -> str:
+    """A hash of everything an article's graph depends on."""
+    described = {
+        name: value for name, value in document.__dict__.items() if name not in {"text", "path"}
+    }
+    parts = [repr(sorted(described.items())), settings.fingerprint(), __version__, *model]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+class Manifest:
+    """The manifest of one output folder; open it, use it, `close` it."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.path = out_dir / MANIFEST_FILE
+        try:
+            self.db = sqlite3.connect(self.path)
+            self.db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot open the run manifest: {exc}") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def in_store(self) -> dict[str, InStore]:
+        rows = self.db.execute("SELECT identifier, key, graph FROM current")
+        return {identifier: InStore(key, graph) for identifier, key, graph in rows}
+
+    def meta(self, name: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def cached(self, key: str, with_nquads: bool) -> ArticleResult | None:
+        column = "nquads" if with_nquads else "x''"
+        row = self.db.execute(f"SELECT meta, {column} FROM articles WHERE key = ?", (key,))
+        found = row.fetchone()
+        if found is None:
+            return None
+        return ArticleResult.from_json(json.loads(found[0]), bytes(found[1]))
+
+    def remember(self, key: str, result: ArticleResult) -> None:
+        meta = json.dumps(result.metadata_json(), separators=(",", ":"))
+        self.db.execute(
+            "INSERT OR REPLACE INTO articles (key, meta, nquads) VALUES (?, ?, ?)",
+            (key, meta, result.nquads),
+        )
+
+    def commit(self) -> None:
+        self.db.commit()
+
+    def record_run(self, current: Iterable[tuple[str, str, str]], meta: dict[str, Any]) -> None:
+        """The store now holds `current` (identifier, key, graph); drop cache rows not in it."""
+        with self.db:
+            self.db.execute("DELETE FROM current")
+            self.db.executemany(
+                "INSERT INTO current (identifier, key, graph) VALUES (?, ?, ?)", current
+            )
+            self.db.execute("DELETE FROM articles WHERE key NOT IN (SELECT key FROM current)")
+            self.db.executemany(
+                "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
+                [(name, str(value)) for name, value in meta.items()],
+            )

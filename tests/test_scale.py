@@ -1,0 +1,250 @@
+"""Runs at scale: worker processes, Dask, incremental runs, the synthetic corpus generator.
+
+The corpus is a handful of generated dispatches, cut into chunks of two articles
+so that every engine really spreads the work over several tasks.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+
+from etl.config import Settings
+from etl.errors import ConfigError
+from etl.manifest import article_key
+from etl.model import Document, Entity, EntityKind, Extraction, Mention
+from etl.pipeline import run_pipeline
+from etl.resolve import EntityTally, resolve_entities, resolve_tally
+from etl.store import open_store
+
+from .conftest import ROOT
+
+ARTICLES = 6
+MODEL = ("en_core_web_sm", "3.8.0")
+
+
+def _make_corpus_module():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("make_corpus", ROOT / "bench" / "make_corpus.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+make_corpus = _make_corpus_module()
+
+
+def sorted_nquads(out: Path) -> bytes:
+    store = open_store(out / "store")
+    data = store.dump(format=pyoxigraph.RdfFormat.N_QUADS) or b""
+    return b"".join(sorted(data.splitlines(keepends=True)))
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("corpus")
+    make_corpus.write_corpus(folder, ARTICLES, seed=3)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def one_worker_run(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("one-worker")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("etl.pipeline.CHUNK_ARTICLES", 2)
+        report = run_pipeline([corpus], out, Settings(workers=1))
+    assert report.totals()["ok"] == ARTICLES
+    return out
+
+
+# -- the corpus generator ------------------------------------------------------------
+
+
+def test_generated_articles_are_deterministic_and_varied():
+    texts = [make_corpus.article(7, i) for i in range(200)]
+    assert texts[:5] == [make_corpus.article(7, i) for i in range(5)]
+    assert make_corpus.article(8, 0) != texts[0]
+    lengths = [len(text.split()) for text in texts]
+    assert min(lengths) >= make_corpus.MIN_WORDS
+    assert max(lengths) <= make_corpus.MAX_WORDS + 60  # the last sentence may run over
+    assert max(lengths) - min(lengths) > 500
+    joined = "\n".join(texts)
+    for phrase in ("at least", "more than", "said", "square kilometres", "Oblast"):
+        assert phrase in joined
+
+
+def test_written_corpus_holds_one_file_per_article(corpus):
+    files = sorted(corpus.rglob("*.txt"))
+    assert len(files) == ARTICLES
+    assert files[0].read_text(encoding="utf-8") == make_corpus.article(3, 0)
+
+
+# -- engines give the same bytes -----------------------------------------------------
+
+
+def test_worker_processes_give_the_same_graph_as_one_process(corpus, one_worker_run, tmp_path):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("etl.pipeline.CHUNK_ARTICLES", 2)
+        report = run_pipeline([corpus], tmp_path, Settings(workers=2))
+    assert report.validation.conforms, report.validation.text()
+    assert sorted_nquads(tmp_path) == sorted_nquads(one_worker_run)
+    run = json.loads((tmp_path / "run.json").read_text())
+    assert run["settings"]["workers"] == 2
+    assert run["totals"]["ok"] == ARTICLES and run["words"] > ARTICLES * 200
+
+
+def test_dask_local_cluster_gives_the_same_graph(corpus, one_worker_run, tmp_path):
+    pytest.importorskip("dask.distributed", reason="the dask extra is not installed")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("etl.pipeline.CHUNK_ARTICLES", 2)
+        report = run_pipeline([corpus], tmp_path, Settings(engine="dask", workers=2))
+    assert report.totals()["ok"] == ARTICLES
+    assert sorted_nquads(tmp_path) == sorted_nquads(one_worker_run)
+
+
+# -- incremental runs ----------------------------------------------------------------
+
+
+def _graphs(out: Path) -> set[str]:
+    store = open_store(out / "store")
+    return {str(g.value) for g in store.named_graphs()}  # type: ignore[union-attr]
+
+
+def test_incremental_runs_redo_only_what_changed(corpus, one_worker_run, tmp_path):
+    inputs = tmp_path / "in"
+    shutil.copytree(corpus, inputs)
+    out = tmp_path / "out"
+    shutil.copytree(one_worker_run, out)  # the output of a run over the same files
+
+    unchanged = run_pipeline([inputs], out, Settings(workers=1))
+    assert unchanged.incremental["extracted"] == 0
+    assert unchanged.incremental["reused"] == ARTICLES
+    assert unchanged.incremental["store_changed"] is False
+    assert all(r.reused for r in unchanged.inputs)
+    assert (out / "graph.trig").read_bytes() == (one_worker_run / "graph.trig").read_bytes()
+    assert json.loads((out / "run.json").read_text())["totals"]["reused"] == ARTICLES
+
+    files = sorted(inputs.rglob("*.txt"))
+    before = _graphs(out)
+    files[0].write_text(files[0].read_text() + "About 40 soldiers were wounded near Kupiansk.\n")
+    files[1].unlink()
+    changed = run_pipeline([inputs], out, Settings(workers=1))
+    assert changed.incremental["extracted"] == 1
+    assert changed.incremental["reused"] == ARTICLES - 2
+    assert changed.incremental["removed"] == [files[1].relative_to(inputs).as_posix()]
+    assert changed.incremental["replaced"] == [files[0].relative_to(inputs).as_posix()]
+    after = _graphs(out)
+    assert len(before - after) == 2 and len(after - before) == 1  # two graphs gone, one new
+
+    fresh = tmp_path / "fresh"
+    run_pipeline([inputs], fresh, Settings(workers=1))
+    assert sorted_nquads(out) == sorted_nquads(fresh)
+
+
+def test_changed_settings_extract_everything_again(corpus, one_worker_run, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(one_worker_run, out)
+    report = run_pipeline([corpus], out, Settings(workers=1, include_text=False))
+    assert report.incremental["extracted"] == ARTICLES and report.incremental["reused"] == 0
+    texts = open_store(out / "store").query(
+        "ASK { GRAPH ?g { ?a <https://w3id.org/conflict-kg/ontology#text> ?t } }"
+    )
+    assert not bool(texts)
+
+
+# -- the pieces ----------------------------------------------------------------------
+
+
+def _document(text: str, identifier: str = "a.txt") -> Document:
+    return Document(id=str(hash(text)), identifier=identifier, text=text, regions=((0, len(text)),))
+
+
+def test_article_key_follows_content_and_settings_not_location():
+    document = _document("Troops advanced.")
+    key = article_key(document, Settings(), MODEL)
+    moved = Document(**{**document.__dict__, "path": "/elsewhere/a.txt"})
+    assert article_key(moved, Settings(), MODEL) == key
+    assert article_key(document, Settings(workers=2, batch_size=8), MODEL) == key
+    assert article_key(document, Settings(include_text=False), MODEL) != key
+    assert article_key(_document("Troops withdrew."), Settings(), MODEL) != key
+    assert article_key(document, Settings(), (MODEL[0], "3.9.0")) != key
+
+
+def _extraction(label: str, surface: str) -> Extraction:
+    entity = Entity("person/ivan-petrenko", EntityKind.PERSON, label)
+    mention = Mention(0, len(surface), surface, entity.key)
+    return Extraction(document=_document(surface), mentions=(mention,), entities=(entity,))
+
+
+def test_entity_resolution_does_not_depend_on_article_order():
+    extractions = [
+        _extraction("Ivan Petrenko", "Ivan Petrenko"),
+        _extraction("Petrenko", "Petrenko"),
+        _extraction("Ivan Petrenko", "Ivan Petrenko"),
+    ]
+    forward = resolve_entities(extractions)
+    backward = resolve_entities(reversed(extractions))
+    assert forward == backward
+    entity = forward["person/ivan-petrenko"]
+    assert entity.label == "Ivan Petrenko" and entity.alt_labels == {"Petrenko"}
+
+
+def test_entity_tally_survives_the_manifest_round_trip():
+    tally = EntityTally.of(_extraction("Ivan Petrenko", "Petrenko"))
+    again = EntityTally.from_json(json.loads(json.dumps(tally.as_json())))
+    assert resolve_tally(again) == resolve_tally(tally)
+
+
+def test_engine_settings_are_checked():
+    with pytest.raises(ConfigError, match="workers"):
+        Settings(workers=-1)
+    with pytest.raises(ConfigError, match="engine"):
+        Settings(engine="spark")
+    with pytest.raises(ConfigError, match="dask"):
+        Settings(scheduler="tcp://127.0.0.1:8786")
+    assert Settings(workers=4).fingerprint() == Settings().fingerprint()
+
+
+def test_run_command_offers_the_engine_options_and_checks_them(tmp_path):
+    from typer.testing import CliRunner
+
+    from etl.cli import app
+
+    runner = CliRunner()
+    help_text = runner.invoke(app, ["run", "--help"]).output
+    for option in ("--workers", "--engine", "--scheduler"):
+        assert option in help_text
+    result = runner.invoke(
+        app, ["run", "--scheduler", "tcp://127.0.0.1:8786", "--out", str(tmp_path), "-q"]
+    )
+    assert result.exit_code == 2
+    assert "dask" in result.output
+    assert not (tmp_path / "run.json").exists()
+
+
+def test_engines_keep_a_bounded_number_of_chunks_in_flight():
+    from concurrent.futures import Future
+
+    from etl.engines import _bounded
+
+    pulled, answered = [], []
+
+    def chunks():  # type: ignore[no-untyped-def]
+        for number in range(20):
+            pulled.append(number)
+            yield [number]
+
+    def submit(chunk):  # type: ignore[no-untyped-def]
+        future: Future[list[int]] = Future()
+        future.set_result(chunk)
+        return future
+
+    for result in _bounded(submit, chunks(), limit=3):
+        answered.append(result[0])
+        assert len(pulled) - len(answered) <= 3  # never more than `limit` chunks read ahead
+    assert answered == list(range(20))  # and results come back in order
