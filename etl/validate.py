@@ -23,9 +23,11 @@ from rdflib.plugins.sparql.processor import SPARQLProcessor
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Processor
 
+from . import sparql_constraints
 from .errors import InputError, ResourceError
 from .rdf import new_graph, referenced_entities
 from .resources import shapes_files
+from .sparql_constraints import SplitShapes
 
 
 class PreparingSPARQLProcessor(SPARQLProcessor):
@@ -111,22 +113,58 @@ def _violations(report: Graph) -> tuple[Violation, ...]:
     return tuple(sorted(found, key=lambda v: (v.focus, v.path, v.message)))
 
 
+@cache
+def split_shapes() -> SplitShapes:
+    """The shapes pySHACL runs, and the SPARQL constraints run once per graph instead."""
+    return sparql_constraints.split_shapes(load_shapes())
+
+
 def validate_graph(data: Graph) -> ValidationResult:
-    """Validate one graph (an article with its entities, or any graph a user gives)."""
+    """Validate one graph (an article with its entities, or any graph a user gives).
+
+    The result is that of one pySHACL run with every shape: pySHACL checks SHACL
+    Core and whatever it must, and the SHACL-SPARQL constraints that allow it are
+    evaluated once over the graph (see `etl.sparql_constraints`).
+    """
+    shapes = split_shapes()
+    # pySHACL copies the data graph first unless told to work in place; with no
+    # inference and no sh:rule nothing writes to it, so the copy is wasted time.
+    conforms, report = _pyshacl(data, shapes.core, inplace=(None, SH.rule, None) not in shapes.core)
+    if shapes.constraints:
+        sparql_conforms = sparql_constraints.add_results(
+            report, load_shapes(), data, shapes.constraints
+        )
+        if not sparql_conforms and conforms:
+            conforms = False
+            root = report.value(None, RDF.type, SH.ValidationReport)
+            assert root is not None  # pySHACL always writes one
+            report.set((root, SH.conforms, Literal(False)))
+    return _result(conforms, report)
+
+
+def validate_with_pyshacl(data: Graph) -> ValidationResult:
+    """Validate with one plain pySHACL run over every shape: the reference for tests."""
+    return _result(*_pyshacl(data, load_shapes()))
+
+
+def _result(conforms: bool, report: Graph) -> ValidationResult:
+    violations = _violations(report)
+    serious = [v for v in violations if v.severity == "Violation"]
+    return ValidationResult(conforms=conforms or not serious, report=report, violations=violations)
+
+
+def _pyshacl(data: Graph, shapes: Graph, inplace: bool = False) -> tuple[bool, Graph]:
     conforms, report, _text = pyshacl.validate(
         data,
-        shacl_graph=load_shapes(),
+        shacl_graph=shapes,
+        inplace=inplace,
         inference="none",
         advanced=True,
         allow_warnings=True,
         allow_infos=True,
     )
     assert isinstance(report, Graph)
-    violations = _violations(report)
-    serious = [v for v in violations if v.severity == "Violation"]
-    return ValidationResult(
-        conforms=bool(conforms) or not serious, report=report, violations=violations
-    )
+    return bool(conforms), report
 
 
 def with_entities(article: Graph, entities: Graph, referenced: Iterable[URIRef]) -> Graph:
