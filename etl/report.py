@@ -451,14 +451,22 @@ def measure_charts(all_figures: list[Figure]) -> list[Chart]:
 # --------------------------------------------------------------------------- network
 
 
+# A picture of more entities is unreadable, and networkx lays out larger graphs only
+# with SciPy, which is not a dependency.
+MAX_NETWORK_NODES = 80
+
+
 def entity_network(graph: PropertyGraph, least_articles: int = 2) -> Network:
-    """Entities mentioned in `least_articles` or more articles; an edge per pair mentioned
-    in the same article, weighted by how many articles mention both."""
+    """Entities mentioned in `least_articles` or more articles, the MAX_NETWORK_NODES most
+    mentioned of them; an edge per pair mentioned in the same article, weighted by how
+    many articles mention both."""
     mentioned: dict[str, set[str]] = defaultdict(set)
     for edge in graph.edges:
         if edge.type == "MENTIONS":
             mentioned[edge.target].add(edge.source)
-    shared = sorted(e for e, articles in mentioned.items() if len(articles) >= least_articles)
+    candidates = [e for e, articles in mentioned.items() if len(articles) >= least_articles]
+    most = sorted(candidates, key=lambda e: (-len(mentioned[e]), e))[:MAX_NETWORK_NODES]
+    shared = sorted(most)
     network = nx.Graph()
     network.add_nodes_from(shared)
     for a, b in combinations(shared, 2):

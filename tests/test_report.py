@@ -183,3 +183,21 @@ def test_group_figures_needs_two_articles() -> None:
     assert group_figures(alone) == []
     (group,) = group_figures([*alone, _figure("b", 2, 2, 2)])
     assert group.status == "conflicting" and len(group.figures) == 3
+
+
+def test_a_large_network_keeps_the_most_mentioned_entities() -> None:
+    """Hundreds of shared entities: the picture keeps the most mentioned, without SciPy."""
+    from etl.property_graph import Edge, Node, PropertyGraph
+    from etl.report import MAX_NETWORK_NODES, entity_network
+
+    nodes: dict[str, Node] = {}
+    edges: list[Edge] = []
+    for index in range(600):
+        entity = f"urn:entity:{index:03}"
+        nodes[entity] = Node(entity, "Entity", {"kind": "Person", "name": f"Person {index}"})
+        # entity i is mentioned in 2 + i % 5 articles, so the most mentioned are i % 5 == 4
+        for article in range(2 + index % 5):
+            edges.append(Edge(f"urn:article:{(index + article) % 50}", entity, "MENTIONS"))
+    network = entity_network(PropertyGraph(nodes, edges))
+    assert len(network.nodes) == MAX_NETWORK_NODES
+    assert all(node["tip"].endswith(": 6 articles") for node in network.nodes)
