@@ -32,9 +32,9 @@ sorts last, so that the output stays deterministic.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from itertools import combinations
@@ -52,6 +52,12 @@ from .rdf import CKG, Minter, new_graph
 SHINGLE_WORDS = 5
 COPY_THRESHOLD = 0.15
 PARAPHRASE_THRESHOLD = 0.12
+# A run of five words, or a name, found in more articles than this is common stock
+# (a stock phrase, a wire's boilerplate, a figure every outlet quotes) and is no
+# evidence that one article copies another. Dropping such shingles is the usual
+# near-duplicate practice; it also keeps the pairs to compare from growing with the
+# square of the corpus.
+COMMON_ARTICLES = 20
 COPIED = "CopiedPassages"
 REWRITTEN = "RewrittenPassage"
 
@@ -188,6 +194,25 @@ def _link(a: _Article, b: _Article) -> LineageLink | None:
     )
 
 
+def _without_common_stock(articles: list[_Article]) -> list[_Article]:
+    """Each article without the shingles and names that more than COMMON_ARTICLES share."""
+    shingle_counts: Counter[tuple[str, ...]] = Counter()
+    name_counts: Counter[str] = Counter()
+    for article in articles:
+        shingle_counts.update(article.shingles)
+        name_counts.update(set(article.private_people.values()))
+    common = {shingle for shingle, count in shingle_counts.items() if count > COMMON_ARTICLES}
+    public = {key for key, count in name_counts.items() if count > COMMON_ARTICLES}
+    return [
+        replace(
+            article,
+            shingles=article.shingles - common if common else article.shingles,
+            private_people={n: k for n, k in article.private_people.items() if k not in public},
+        )
+        for article in articles
+    ]
+
+
 def candidate_pairs(articles: Sequence[_Article]) -> list[tuple[int, int]]:
     """Index pairs worth comparing: they share a 5-gram, or one names a private person all
     of whose words occur in the other. Inverted indexes keep this from growing with the
@@ -213,7 +238,9 @@ def candidate_pairs(articles: Sequence[_Article]) -> list[tuple[int, int]]:
 
 def find_lineage(extractions: Iterable[Extraction]) -> list[LineageLink]:
     """Every linked pair among the articles, sorted by derived then source identifier."""
-    articles = sorted((_prepare(e) for e in extractions), key=lambda a: a.identifier)
+    articles = _without_common_stock(
+        sorted((_prepare(e) for e in extractions), key=lambda a: a.identifier)
+    )
     pairs = candidate_pairs(articles)
     links = [link for i, j in pairs if (link := _link(articles[i], articles[j])) is not None]
     return sorted(links, key=lambda link: (link.derived_identifier, link.source_identifier))
