@@ -1,8 +1,8 @@
 """Canonical entities across documents.
 
 Every mention already carries a stable key: the gazetteer entry it matched,
-or the kind and normalised name the statistical model found (so "Michael
-Bohnert" in two articles is one key). Resolution merges what the articles
+or the kind and normalised name the statistical model found (so "Anna
+Kuzmenko" in two articles is one key). Resolution merges what the articles
 know about each key: the preferred label (the gazetteer's, else the most
 frequent surface form among those that spell the name the key was minted from,
 so "Emily Carter" and not the "Carter" of later turns) and every other surface

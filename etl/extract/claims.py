@@ -162,7 +162,8 @@ _NAME_PARTS = {"compound", "appos", "conj", "nmod", "amod", "poss", "flat", "cc"
 def _subject_core(tokens: list[Token]) -> list[Token]:
     """The head of a subject phrase with its name parts, not its modifiers' modifiers.
 
-    In "Michael Bohnert of the US think tank Rand Corporation" that is "Michael Bohnert".
+    In "Anna Kuzmenko of the Kyiv think tank Centre for Defence Strategies" that is
+    "Anna Kuzmenko".
     """
     head = min(tokens, key=lambda t: (t.head in tokens and t.head is not t, t.i))
     core = [head]

@@ -2,7 +2,7 @@
 
 Names the gazetteer does not know get a key from their normalised name, so the
 same name in two articles is one entity. Within an article, a bare surname
-("Bohnert") is linked to the full name it abbreviates ("Michael Bohnert").
+("Kuzmenko") is linked to the full name it abbreviates ("Anna Kuzmenko").
 """
 
 from __future__ import annotations
