@@ -335,14 +335,21 @@ def find_claims(
             found = [_claim(quote, sentence, previous_speaker, facts)]
         claims.extend(found)
         previous_speaker = found[-1].speaker if found else None
-        for mention in _mentions_in(sent.start_char, sent.end_char, mentions):
-            if entities[mention.entity].kind is EntityKind.PERSON:
-                context.last_person = mention.entity
-            elif entities[mention.entity].kind is EntityKind.ORGANIZATION:
-                if mention.entity in context.organizations:
-                    context.organizations.remove(mention.entity)
-                context.organizations.append(mention.entity)
+        _remember_names(_mentions_in(sent.start_char, sent.end_char, mentions), context)
     return claims, context.unnamed
+
+
+def _remember_names(mentions: list[Mention], context: _Context) -> None:
+    """The last person ("he said") and the organisations in order of last mention
+    ("the agency said") as of the end of a sentence."""
+    for mention in mentions:
+        kind = context.entities[mention.entity].kind
+        if kind is EntityKind.PERSON:
+            context.last_person = mention.entity
+        elif kind is EntityKind.ORGANIZATION:
+            if mention.entity in context.organizations:
+                context.organizations.remove(mention.entity)
+            context.organizations.append(mention.entity)
 
 
 def _claim(
@@ -436,15 +443,12 @@ def _organization_named(description: str, context: _Context) -> str | None:
 def _resolve_speaker(tokens: list[Token], context: _Context) -> str | None:
     if len(tokens) == 1 and tokens[0].lower_ in PRONOUNS:
         return context.last_person
-    if (
-        tokens[0].lower_ == "the"
-        and _actor_mention(tokens, context.mentions, context.entities) is None
-    ):
+    entities = context.entities
+    mention = _actor_mention(tokens, context.mentions, entities)
+    if mention is None and tokens[0].lower_ == "the":
         named = _organization_named(" ".join(t.lower_ for t in tokens[1:]), context)
         if named is not None:
             return named
-    entities = context.entities
-    mention = _actor_mention(tokens, context.mentions, entities)
     # A named person speaks for themself ("a Ukrainian commander, Petrenko, reported");
     # otherwise a typed group ("Ukrainian soldiers", "Pentagon officials") is a source of
     # its own, not the force or body it belongs to.
