@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from itertools import combinations
@@ -84,6 +84,21 @@ class _Article:
     extraction: Extraction
     shingles: frozenset[tuple[str, ...]]
     private_people: dict[str, str]  # label -> entity key, persons not from the gazetteer
+    # An article meets many others: where a name occurs in it, and the content words
+    # around each occurrence, are found once rather than once per pair.
+    _spans: dict[str, list[tuple[int, int]]] = field(default_factory=dict, compare=False)
+    _passages: dict[tuple[int, int], set[str]] = field(default_factory=dict, compare=False)
+
+    def name_spans(self, name: str) -> list[tuple[int, int]]:
+        if name not in self._spans:
+            self._spans[name] = _name_spans(self.text, name) if name in self.text else []
+        return self._spans[name]
+
+    def passage_words(self, begin: int, end: int) -> set[str]:
+        """Content words of the sentence holding [begin, end) and its neighbours."""
+        if (begin, end) not in self._passages:
+            self._passages[begin, end] = content_words(_passage_around(self, begin, end))
+        return self._passages[begin, end]
 
     @property
     def id(self) -> str:
@@ -158,12 +173,11 @@ def _rewritten_passage_similarity(a: _Article, b: _Article) -> float:
     """Best content-word overlap of two passages that name the same private person."""
     best = 0.0
     for name in sorted(set(a.private_people) | set(b.private_people)):
-        spans_a, spans_b = _name_spans(a.text, name), _name_spans(b.text, name)
-        for begin_a, end_a in spans_a:
-            passage_a = content_words(_passage_around(a, begin_a, end_a))
+        spans_b = b.name_spans(name)
+        for begin_a, end_a in a.name_spans(name) if spans_b else []:
+            passage_a = a.passage_words(begin_a, end_a)
             for begin_b, end_b in spans_b:
-                passage_b = content_words(_passage_around(b, begin_b, end_b))
-                best = max(best, jaccard(passage_a, passage_b))
+                best = max(best, jaccard(passage_a, b.passage_words(begin_b, end_b)))
     return best
 
 
@@ -214,8 +228,8 @@ def _without_common_stock(articles: list[_Article]) -> list[_Article]:
 
 
 def candidate_pairs(articles: Sequence[_Article]) -> list[tuple[int, int]]:
-    """Index pairs worth comparing: they share a 5-gram, or one names a private person all
-    of whose words occur in the other. Inverted indexes keep this from growing with the
+    """Index pairs worth comparing: they share a 5-gram, or one names a private person
+    whose name occurs in the other. Inverted indexes keep this from growing with the
     square of the corpus for articles that have nothing in common."""
     pairs: set[tuple[int, int]] = set()
     by_shingle: dict[tuple[str, ...], list[int]] = defaultdict(list)
@@ -231,7 +245,7 @@ def candidate_pairs(articles: Sequence[_Article]) -> list[tuple[int, int]]:
         for name in article.private_people:
             postings = [by_word.get(word, set()) for word in words(name)]
             for other in set.intersection(*postings) if postings else set():
-                if other != index:
+                if other != index and name in articles[other].text:
                     pairs.add((min(index, other), max(index, other)))
     return sorted(pairs)
 

@@ -31,6 +31,7 @@ from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
 from ..model import Claim, Entity, EntityKind, Event, Mention, Quantity, Sentence
+from ..nlp import sentence_ents
 from .entities import slug
 from .roles import actor_key
 
@@ -271,7 +272,8 @@ def _antecedent(pronoun: Token, clause: Token) -> list[Token]:
     head = clause.head
     if pronoun.lower_ != "who" or head.ent_type_ in PERSON_LABELS:
         return [head]
-    people = [e for e in pronoun.sent.ents if e.label_ in PERSON_LABELS and e.end <= pronoun.i]
+    ents = sentence_ents(pronoun.sent)
+    people = [e for e in ents if e.label_ in PERSON_LABELS and e.end <= pronoun.i]
     return list(people[-1]) if people else [head]
 
 

@@ -25,6 +25,8 @@ from datetime import date, timedelta
 from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
 
+from ..nlp import sentence_ents
+
 MONTHS = {
     name: i
     for i, name in enumerate(
@@ -151,7 +153,7 @@ def time_near(
     doc: Doc, sent: SpacySpan, position: int, issued: object = None
 ) -> tuple[str | None, str | None]:
     """The stated time of the sentence closest to `position`, and its resolved value."""
-    candidates = [e for e in sent.ents if e.label_ == "DATE" and not _is_duration(e)]
+    candidates = [e for e in sentence_ents(sent) if e.label_ == "DATE" and not _is_duration(e)]
     if not candidates:
         return None, None
     ent = min(candidates, key=lambda e: abs(e.start_char - position))
