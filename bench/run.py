@@ -65,13 +65,13 @@ def child_tokenizer(corpus: Path) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - clock}
 
 
-def child_bare(corpus: Path) -> dict[str, Any]:
+def child_bare(corpus: Path, processes: int = 1) -> dict[str, Any]:
     from etl.config import Settings
     from etl.nlp import build_pipeline
 
     texts, nlp = _texts(corpus), build_pipeline()
     clock = time.perf_counter()
-    for _ in nlp.pipe(texts, batch_size=Settings().batch_size):
+    for _ in nlp.pipe(texts, batch_size=Settings().batch_size, n_process=processes):
         pass
     return {"seconds": time.perf_counter() - clock}
 
@@ -298,14 +298,15 @@ def throughput(results: Results, args: argparse.Namespace) -> dict[str, Any]:
     small, words = corpus(args.small)
     out = BENCH / "out" / f"small-{args.small}"
     rows: dict[str, dict[str, Any]] = {}
-    steps = [
+    steps: list[tuple[str, tuple[Any, ...], Path | None]] = [
         ("tokenizer only (spacy.blank, the ceiling)", ("tokenizer", small), None),
         ("bare nlp.pipe (model + our rulers, 1 process)", ("bare", small), None),
+        ("bare nlp.pipe, 2 processes (n_process=2)", ("bare", small, 2), None),
         ("full ETL, 1 worker", ("etl", small, out, 1), out),
         ("full ETL, 2 workers", ("etl", small, out, 2), out),
     ]
-    for label, command, fresh in steps:
-        rows[label] = median_of(args.runs, *command, fresh=fresh)
+    for label, (kind, *command), fresh in steps:
+        rows[label] = median_of(args.runs, kind, *command, fresh=fresh)
         _throughput_table(results, rows, words, args)
     return {"rows": rows, "words": words}
 
@@ -328,9 +329,13 @@ def _throughput_table(
             f"{row['loads']} |"
         )
     one, two = rows.get("full ETL, 1 worker"), rows.get("full ETL, 2 workers")
-    if one and two:
+    bare_two = rows.get("bare nlp.pipe, 2 processes (n_process=2)")
+    if one and two and bare and bare_two:
         lines += [
             "",
+            "Like for like: full ETL / bare nlp.pipe with 1 process each "
+            f"**{bare['seconds'] / one['seconds']:.2f}**, with 2 each "
+            f"**{bare_two['seconds'] / two['seconds']:.2f}**.",
             f"2 workers vs 1 worker: **{one['seconds'] / two['seconds']:.2f}x** "
             f"(loads before the runs: {one['loads']} and {two['loads']}).",
             f"Inside the 1-worker ETL, SHACL took {one['timings']['shacl_in_workers']:.1f} s "
@@ -374,25 +379,20 @@ def scaling(results: Results, args: argparse.Namespace, small: dict[str, Any]) -
     return out
 
 
-def queries(results: Results, args: argparse.Namespace, out: Path) -> None:
-    from etl.queries import named_queries
-
-    oxigraph = {
-        name: measure("query", out, name, limit=args.query_limit) for name in named_queries()
-    }
-    quads = next((r["quads"] for r in oxigraph.values() if "quads" in r), 0)
+def _rdflib_rows(out: Path, quads: int, args: argparse.Namespace) -> dict[str, Any]:
     if quads <= args.rdflib_max_quads:
-        rdflib = measure("rdflib", out)
-    else:  # rdflib keeps every quad as Python objects in several indexes: memory grows steeply
-        skipped = f"not run ({quads:,} quads > --rdflib-max-quads)"
-        rdflib = {
-            "parse_seconds": 0.0,
-            "queries": dict.fromkeys(oxigraph, skipped),
-            "whole_shacl_seconds": skipped,
-            "triples": quads,
-        }
+        return measure("rdflib", out)
+    # rdflib keeps every quad as Python objects in several indexes: memory grows steeply
+    skipped = f"not run ({quads:,} quads > --rdflib-max-quads)"
+    return {"parse_seconds": 0.0, "queries": {}, "whole_shacl_seconds": skipped, "triples": quads}
+
+
+def _query_table(
+    title: str, args: argparse.Namespace, oxigraph: dict[str, Any], rdflib: dict[str, Any]
+) -> list[str]:
+    quads = next((r["quads"] for r in oxigraph.values() if "quads" in r), 0)
     lines = [
-        f"## 5. Named queries on the LARGE store ({quads:,} quads)",
+        f"## 5. Named queries on the {title} store ({quads:,} quads)",
         "",
         f"Oxigraph: p50 of {QUERY_RUNS} runs through `etl.queries.run_query`, stopped after "
         f"{args.query_limit} s. rdflib: one run on the same data in an rdflib Dataset (parsing "
@@ -401,8 +401,9 @@ def queries(results: Results, args: argparse.Namespace, out: Path) -> None:
         "| named query | Oxigraph p50 (ms) | rdflib (ms) | rdflib / Oxigraph |",
         "| --- | ---: | ---: | ---: |",
     ]
+    skipped = f"not run ({quads:,} quads > --rdflib-max-quads)"
     for name, answer in oxigraph.items():
-        p50, other = answer["seconds"], rdflib["queries"].get(name)
+        p50, other = answer["seconds"], rdflib["queries"].get(name, skipped)
         shown = p50 if isinstance(p50, str) else f"{p50 * 1000:.1f}"
         if isinstance(other, float) and isinstance(p50, float):
             lines.append(f"| {name} | {shown} | {other * 1000:.0f} | {other / p50:.0f}x |")
@@ -411,12 +412,13 @@ def queries(results: Results, args: argparse.Namespace, out: Path) -> None:
         else:
             lines.append(f"| {name} | {shown} | {other} | |")
     under = [n for n, a in oxigraph.items() if isinstance(a["seconds"], float) and a["seconds"] < 1]
-    lines += ["", f"Named queries under 1 s: {len(under)} of {len(oxigraph)}."]
-    per_article = results.shacl_in_workers
+    return [*lines, "", f"Named queries under 1 s: {len(under)} of {len(oxigraph)}."]
+
+
+def _shacl_table(title: str, per_article: float, rdflib: dict[str, Any]) -> list[str]:
     whole = rdflib["whole_shacl_seconds"]
-    lines += [
-        "",
-        f"## 6. SHACL on the LARGE graph ({rdflib['triples']:,} triples)",
+    lines = [
+        f"## 6. SHACL on the {title} graph ({rdflib['triples']:,} triples)",
         "",
         "| how | seconds |",
         "| --- | ---: |",
@@ -425,6 +427,29 @@ def queries(results: Results, args: argparse.Namespace, out: Path) -> None:
     ]
     if isinstance(whole, float) and per_article:
         lines.append(f"\nWhole graph / per article: **{whole / per_article:.2f}x**.")
+    return lines
+
+
+def queries(results: Results, args: argparse.Namespace, out: Path, small: dict[str, Any]) -> None:
+    """Rows 5 and 6 on the LARGE store; where rdflib cannot hold it, also on SMALL's."""
+    from etl.queries import named_queries
+
+    def timed(store_out: Path) -> dict[str, Any]:
+        return {n: measure("query", store_out, n, limit=args.query_limit) for n in named_queries()}
+
+    oxigraph = timed(out)
+    quads = next((r["quads"] for r in oxigraph.values() if "quads" in r), 0)
+    rdflib = _rdflib_rows(out, quads, args)
+    lines = _query_table("LARGE", args, oxigraph, rdflib)
+    lines += ["", *_shacl_table("LARGE", results.shacl_in_workers, rdflib)]
+    small_out = BENCH / "out" / f"small-{args.small}"
+    if quads > args.rdflib_max_quads and small and (small_out / "store").is_dir():
+        small_oxigraph = timed(small_out)
+        small_quads = next((r["quads"] for r in small_oxigraph.values() if "quads" in r), 0)
+        small_rdflib = _rdflib_rows(small_out, small_quads, args)
+        per_article = small["rows"]["full ETL, 2 workers"]["timings"]["shacl_in_workers"]
+        lines += ["", *_query_table("SMALL", args, small_oxigraph, small_rdflib)]
+        lines += ["", *_shacl_table("SMALL", per_article, small_rdflib)]
     results.section("queries", lines)
 
 
@@ -488,7 +513,7 @@ def main() -> None:
     if not args.only_large and not args.no_profile:
         profile(results, args)
     out = scaling(results, args, small)
-    queries(results, args, out)
+    queries(results, args, out, small)
     print((BENCH / "RESULTS.md").read_text())
 
 

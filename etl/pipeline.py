@@ -48,7 +48,7 @@ from .manifest import InStore, Manifest, article_key
 from .model import Document, Extraction
 from .nlp import installed_model_identity
 from .rdf import Minter, entities_graph
-from .report import build_report
+from .report import run_report
 from .resolve import EntityTally, resolve_tally
 from .store import STORE_DIR, swap_in
 from .validate import ValidationResult, merge_results, validate_graph
@@ -421,7 +421,7 @@ def _write_outputs(run: _Run, report: RunReport) -> None:
     validation = report.validation.report.serialize(format="turtle", encoding="utf-8")
     atomic_write(staging / "validation.ttl", validation)
     violations = {r.identifier: r.violations for r in report.inputs if r.status == "ok"}
-    atomic_write(staging / REPORT, build_report(store, violations).encode("utf-8"))
+    atomic_write(staging / REPORT, run_report(store, violations).encode("utf-8"))
     del store  # release the store's lock before it is moved
     if run.store is not None:
         run.store = None

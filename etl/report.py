@@ -618,6 +618,26 @@ def violations_from_run_json(path: Path) -> dict[str, int] | None:
     }
 
 
+# `ckg run` writes the full report for up to this many articles. The page holds every
+# article's text and every figure; past a few hundred articles it is too large to read
+# or to open (200 MB and 3 GB of memory to build at 1,000 generated dispatches).
+REPORT_MAX_ARTICLES = 500
+
+
+def run_report(store: Store, violations: Mapping[str, int]) -> str:
+    """The report.html of a run: the report, or for a larger corpus a page saying why not."""
+    if len(violations) <= REPORT_MAX_ARTICLES:
+        return build_report(store, violations)
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        "<title>conflict-kg report</title></head><body><h1>conflict-kg report</h1>"
+        f"<p>This run holds {len(violations):,} articles; <code>ckg run</code> writes the "
+        f"report for up to {REPORT_MAX_ARTICLES:,}. Query the store "
+        "(<code>ckg query</code>, <code>ckg serve</code>), or write the full report "
+        "with <code>ckg report</code>.</p></body></html>\n"
+    )
+
+
 def write_report(store_dir: Path, out: Path) -> Path:
     """Render the report of the store at `store_dir` into `out` (atomically)."""
     store = open_store(store_dir)

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from etl.cli import app
 from etl.pipeline import RunReport
+from etl import report as report_module
 from etl.report import Figure, build_report, classify, group_figures, marked_text
 from etl.store import open_store
 
@@ -201,3 +202,17 @@ def test_a_large_network_keeps_the_most_mentioned_entities() -> None:
     network = entity_network(PropertyGraph(nodes, edges))
     assert len(network.nodes) == MAX_NETWORK_NODES
     assert all(node["tip"].endswith(": 6 articles") for node in network.nodes)
+
+
+def test_run_writes_a_note_instead_of_the_report_for_a_large_corpus(
+    examples_run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, run_report = examples_run
+    ok = {r.identifier: r.violations for r in run_report.inputs if r.status == "ok"}
+    store = open_store(out / "store")
+    monkeypatch.setattr(report_module, "REPORT_MAX_ARTICLES", len(ok) - 1)
+    page = report_module.run_report(store, ok)
+    assert f"This run holds {len(ok):,} articles" in page
+    assert "ckg report" in page and "<svg" not in page
+    monkeypatch.setattr(report_module, "REPORT_MAX_ARTICLES", len(ok))
+    assert report_module.run_report(store, ok) == build_report(store, ok)
