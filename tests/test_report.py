@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from etl import report as report_module
 from etl.cli import app
 from etl.pipeline import RunReport
-from etl import report as report_module
 from etl.report import Figure, build_report, classify, group_figures, marked_text
 from etl.store import open_store
 
