@@ -37,8 +37,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from hashlib import blake2b
 from itertools import combinations
 
+import numpy as np
+import numpy.typing as npt
 from pyoxigraph import Store
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.namespace import PROV
@@ -61,6 +64,7 @@ COMMON_ARTICLES = 20
 COPIED = "CopiedPassages"
 REWRITTEN = "RewrittenPassage"
 
+Shingles = npt.NDArray[np.uint64]  # sorted, distinct hashes of an article's 5-word runs
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 # Function words carry no content: two passages sharing only these are not alike.
 # spaCy's English list is plain data; importing it loads no model.
@@ -82,7 +86,7 @@ class LineageLink:
 @dataclass(frozen=True)
 class _Article:
     extraction: Extraction
-    shingles: frozenset[tuple[str, ...]]
+    shingles: Shingles
     private_people: dict[str, str]  # label -> entity key, persons not from the gazetteer
     # An article meets many others: where a name occurs in it, and the content words
     # around each occurrence, are found once rather than once per pair.
@@ -123,11 +127,31 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> frozenset[tuple[str, ...]]
     return frozenset(tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1))
 
 
-def containment(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]]) -> float:
+def shingle_hashes(text: str) -> Shingles:
+    """The text's shingles as a sorted array of distinct 64-bit hashes.
+
+    Ten thousand articles hold millions of shingles: as tuples of strings they took
+    gigabytes, as hashes they take 8 bytes each, and sorted arrays intersect fast.
+    blake2b keeps the hashes the same from one process to the next (Python's own
+    string hash is salted per process); a collision among a few million 64-bit
+    values is about a one-in-a-million chance and would only nudge a similarity.
+    """
+    digests = [
+        int.from_bytes(blake2b(" ".join(s).encode(), digest_size=8).digest(), "little")
+        for s in shingles(text)
+    ]
+    return np.unique(np.array(digests, dtype=np.uint64))
+
+
+def shared(a: Shingles, b: Shingles) -> int:
+    return int(np.intersect1d(a, b, assume_unique=True).size)
+
+
+def containment(a: Shingles, b: Shingles) -> float:
     """Share of the smaller set found in the other (0 when either is empty)."""
-    if not a or not b:
+    if not a.size or not b.size:
         return 0.0
-    return len(a & b) / min(len(a), len(b))
+    return shared(a, b) / min(a.size, b.size)
 
 
 def content_words(text: str) -> set[str]:
@@ -151,7 +175,7 @@ def _prepare(extraction: Extraction) -> _Article:
         and not entity.from_gazetteer
         and is_proper_name(entity.label)
     }
-    return _Article(extraction, shingles(extraction.document.text), private)
+    return _Article(extraction, shingle_hashes(extraction.document.text), private)
 
 
 def _passage_around(article: _Article, begin: int, end: int) -> str:
@@ -186,9 +210,9 @@ def _orient(a: _Article, b: _Article) -> tuple[_Article, _Article]:
     issued_a, issued_b = a.extraction.document.issued, b.extraction.document.issued
     if issued_a and issued_b and issued_a != issued_b:
         return (a, b) if issued_a > issued_b else (b, a)
-    shared = len(a.shingles & b.shingles)
-    share_a = shared / len(a.shingles) if a.shingles else 0.0
-    share_b = shared / len(b.shingles) if b.shingles else 0.0
+    common = shared(a.shingles, b.shingles)
+    share_a = common / a.shingles.size if a.shingles.size else 0.0
+    share_b = common / b.shingles.size if b.shingles.size else 0.0
     if share_a != share_b:
         return (a, b) if share_a > share_b else (b, a)
     return (a, b) if a.identifier > b.identifier else (b, a)
@@ -210,37 +234,48 @@ def _link(a: _Article, b: _Article) -> LineageLink | None:
 
 def _without_common_stock(articles: list[_Article]) -> list[_Article]:
     """Each article without the shingles and names that more than COMMON_ARTICLES share."""
-    shingle_counts: Counter[tuple[str, ...]] = Counter()
+    values, counts = np.unique(_all_shingles(articles)[0], return_counts=True)
+    common = values[counts > COMMON_ARTICLES]
     name_counts: Counter[str] = Counter()
     for article in articles:
-        shingle_counts.update(article.shingles)
         name_counts.update(set(article.private_people.values()))
-    common = {shingle for shingle, count in shingle_counts.items() if count > COMMON_ARTICLES}
     public = {key for key, count in name_counts.items() if count > COMMON_ARTICLES}
     return [
         replace(
             article,
-            shingles=article.shingles - common if common else article.shingles,
+            shingles=np.setdiff1d(article.shingles, common, assume_unique=True),
             private_people={n: k for n, k in article.private_people.items() if k not in public},
         )
         for article in articles
     ]
 
 
+def _all_shingles(articles: Sequence[_Article]) -> tuple[Shingles, np.ndarray]:
+    """Every article's shingles in one array, and beside each the index of its article."""
+    sizes = [article.shingles.size for article in articles]
+    hashes = np.concatenate([a.shingles for a in articles] or [np.empty(0, np.uint64)])
+    return hashes, np.repeat(np.arange(len(articles)), sizes)
+
+
 def candidate_pairs(articles: Sequence[_Article]) -> list[tuple[int, int]]:
     """Index pairs worth comparing: they share a 5-gram, or one names a private person
-    whose name occurs in the other. Inverted indexes keep this from growing with the
-    square of the corpus for articles that have nothing in common."""
+    whose name occurs in the other. Sorting every shingle with its article, and an index
+    of the words of private names, keep this from growing with the square of the corpus
+    for articles that have nothing in common."""
     pairs: set[tuple[int, int]] = set()
-    by_shingle: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    hashes, owners = _all_shingles(articles)
+    order = np.argsort(hashes, kind="stable")  # stable: owners of a shingle stay ascending
+    hashes, owners = hashes[order], owners[order]
+    starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
+    ends = np.r_[starts[1:], hashes.size]
+    shared_by_several = ends - starts >= 2
+    for start, end in zip(starts[shared_by_several], ends[shared_by_several], strict=True):
+        pairs.update(combinations(owners[start:end].tolist(), 2))
+    name_words = {w for a in articles for name in a.private_people for w in words(name)}
     by_word: dict[str, set[int]] = defaultdict(set)
     for index, article in enumerate(articles):
-        for shingle in article.shingles:
-            by_shingle[shingle].append(index)
-        for word in words(article.text):
+        for word in name_words.intersection(words(article.text)):
             by_word[word].add(index)
-    for holders in by_shingle.values():
-        pairs.update(combinations(holders, 2))
     for index, article in enumerate(articles):
         for name in article.private_people:
             postings = [by_word.get(word, set()) for word in words(name)]
