@@ -271,8 +271,8 @@ def _header(args: argparse.Namespace) -> list[str]:
         f"Versions: conflict-kg {__version__}, {_versions()}; "
         f"model {' '.join(installed_model_identity())}; batch size {Settings().batch_size}.",
         f"Corpora: bench/make_corpus.py, seed 7: SMALL = {args.small:,} and LARGE = "
-        f"{args.large:,} articles. Command: `python bench/run.py --small {args.small} "
-        f"--large {args.large} --runs {args.runs}`. Times are medians of {args.runs} runs "
+        f"{args.large:,} articles. Command: `python bench/run.py {' '.join(sys.argv[1:])}`. "
+        f"Times are medians of {args.runs} runs "
         "unless a row says otherwise; `load` is the 1-minute load average just before a "
         "measurement (0 = idle cores; this machine is shared). Peak RSS is summed over "
         "the process and its workers.",
