@@ -443,11 +443,15 @@ def queries(results: Results, args: argparse.Namespace, out: Path, small: dict[s
     lines = _query_table("LARGE", args, oxigraph, rdflib)
     lines += ["", *_shacl_table("LARGE", results.shacl_in_workers, rdflib)]
     small_out = BENCH / "out" / f"small-{args.small}"
-    if quads > args.rdflib_max_quads and small and (small_out / "store").is_dir():
+    if quads > args.rdflib_max_quads and (small_out / "store").is_dir():
         small_oxigraph = timed(small_out)
         small_quads = next((r["quads"] for r in small_oxigraph.values() if "quads" in r), 0)
         small_rdflib = _rdflib_rows(small_out, small_quads, args)
-        per_article = small["rows"]["full ETL, 2 workers"]["timings"]["shacl_in_workers"]
+        if small:
+            per_article = small["rows"]["full ETL, 2 workers"]["timings"]["shacl_in_workers"]
+        else:  # rows 1-2 were measured by an earlier --small run into the same folder
+            run_json = json.loads((small_out / "run.json").read_text(encoding="utf-8"))
+            per_article = run_json["timings_seconds"]["shacl_in_workers"]
         lines += ["", *_query_table("SMALL", args, small_oxigraph, small_rdflib)]
         lines += ["", *_shacl_table("SMALL", per_article, small_rdflib)]
     results.section("queries", lines)
@@ -472,7 +476,10 @@ def profile(results: Results, args: argparse.Namespace) -> None:
     script.parent.mkdir(parents=True, exist_ok=True)
     script.write_text(code)
     pyinstrument = Path(sys.executable).with_name("pyinstrument")
-    subprocess.run([str(pyinstrument), "-o", str(target), str(script)], check=True)
+    # One sample every 10 ms: at pyinstrument's default of 1 ms the samples of a
+    # 1,000-article run filled 24 GB and the profiler was killed.
+    command = [str(pyinstrument), "--interval", "0.01", "-o", str(target), str(script)]
+    subprocess.run(command, check=True)
     results.section(
         "profile",
         [
