@@ -77,3 +77,13 @@ def test_file_name_that_is_not_utf8_is_shown_with_escapes(tmp_path: Path) -> Non
     assert isinstance(document, Document)
     assert document.identifier == "caf\\xe9.txt"
     document.identifier.encode("utf-8")
+
+
+def test_a_name_never_takes_in_the_blanked_lines_after_it(nlp: Any) -> None:
+    """A headline's last words ran into the blanked header lines after it: the mention's
+    anchor then held white space that the article's text does not (a SHACL violation)."""
+    from etl.extract.entities import clean_name
+
+    doc = nlp.make_doc("Troops Advance as Losses Mount\n          \n              \nText.")
+    cleaned = clean_name(doc[3:6])
+    assert cleaned is not None and cleaned.text == "Losses Mount"

@@ -129,11 +129,16 @@ def slug(text: str) -> str:
 def clean_name(span: SpacySpan) -> SpacySpan | None:
     """The name without leading titles, articles and a trailing possessive; None if no name."""
     start, end = span.start, span.end
-    while start < end - 1 and span.doc[start].lower_ in TITLES:
+    doc = span.doc
+    # White space tokens too: a headline's last words run into the blanked header lines
+    # after it, and the model may take them all for one name.
+    while start < end - 1 and (doc[start].lower_ in TITLES or doc[start].is_space):
         start += 1
-    while end > start and span.doc[end - 1].text in {"'s", "’s", "'", "’", ".", ","}:
+    while end > start and (
+        doc[end - 1].text in {"'s", "’s", "'", "’", ".", ","} or doc[end - 1].is_space
+    ):
         end -= 1
-    cleaned = span.doc[start:end]
+    cleaned = doc[start:end]
     text = cleaned.text.strip()
     if not text or not any(c.isupper() for c in text) or len(text) < 2:
         return None
