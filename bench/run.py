@@ -12,7 +12,7 @@ load average is noted before each one, to say how idle the cores were.
 5. Each named query on the LARGE store: Oxigraph through the library vs rdflib's
    SPARQL engine on the same data in an rdflib Dataset (with a time limit).
 6. Per-article SHACL (summed over the run) vs one pySHACL run over the whole graph.
-A profile (pyinstrument) of a one-worker run over SMALL goes to bench/PROFILE.txt.
+A profile (py-spy) of a one-worker run over SMALL goes to bench/PROFILE.txt.
 
 Usage: python bench/run.py [--small 1000] [--large 10000] [--runs 3] [--only-large]
 """
@@ -38,6 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
+
+from spy_summary import summarise  # noqa: E402
 
 QUERY_RUNS = 5
 RDFLIB_QUERY_LIMIT = 30  # seconds per rdflib query before it is abandoned
@@ -475,18 +477,21 @@ def profile(results: Results, args: argparse.Namespace) -> None:
     script = BENCH / "out" / "profile_run.py"
     script.parent.mkdir(parents=True, exist_ok=True)
     script.write_text(code)
-    pyinstrument = Path(sys.executable).with_name("pyinstrument")
-    # One sample every 10 ms: at pyinstrument's default of 1 ms the samples of a
-    # 1,000-article run filled 24 GB and the profiler was killed.
-    command = [str(pyinstrument), "--interval", "0.01", "-o", str(target), str(script)]
-    subprocess.run(command, check=True)
+    # py-spy samples from outside the process, so memory stays flat: pyinstrument's
+    # samples of a 1,000-article run filled 24 GB and it was killed.
+    py_spy = Path(sys.executable).with_name("py-spy")
+    raw = BENCH / "out" / "profile.raw"
+    record = [str(py_spy), "record", "--rate", "100", "--format", "raw", "-o", str(raw)]
+    subprocess.run([*record, "--", sys.executable, str(script)], check=True)
+    target.write_text(summarise(raw.read_text(encoding="utf-8")), encoding="utf-8")
     results.section(
         "profile",
         [
             "## Profile",
             "",
-            f"pyinstrument over a 1-worker run on SMALL: bench/PROFILE.txt "
-            f"(`{pyinstrument.name} -o bench/PROFILE.txt` on a script calling run_pipeline).",
+            "py-spy over a 1-worker run on SMALL, 100 samples a second: bench/PROFILE.txt "
+            "(`py-spy record --format raw` on a script calling run_pipeline, summarised by "
+            "bench/spy_summary.py).",
         ],
     )
 
