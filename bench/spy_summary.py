@@ -1,0 +1,52 @@
+"""Summarise py-spy's raw (collapsed stack) output: where the samples of a run went.
+
+    py-spy record --format raw -o run.raw -- python script.py
+    python bench/spy_summary.py run.raw > PROFILE.txt
+
+Each raw line is `frame;frame;...;frame COUNT`, outermost first, each frame
+`function (file:line)`. A function's inclusive share counts the samples with it
+anywhere on the stack (once per sample, however deep the recursion); its own
+share counts the samples where it was running.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+_LINE = re.compile(r":\d+\)$")
+ROWS = 40
+
+
+def frame_name(frame: str) -> str:
+    """`validate (pyshacl/entrypoints.py:33)` without the line number, the path shortened."""
+    name = _LINE.sub(")", frame.strip())
+    name = re.sub(r"\(.*?site-packages/", "(", name)
+    return re.sub(r"\(.*?/(etl|bench)/", r"(\1/", name)
+
+
+def summarise(raw: str) -> str:
+    inclusive: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    total = 0
+    for line in raw.splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        frames = [frame_name(f) for f in stack.split(";")]
+        total += count
+        inclusive.update(dict.fromkeys(set(frames), count))
+        own[frames[-1]] += count
+    lines = [f"{total:,} samples", "", "inclusive  own    function (file)"]
+    for name, count in inclusive.most_common(ROWS):
+        lines.append(f"{count / total:7.1%}  {own[name] / total:6.1%}  {name}")
+    lines += ["", "most samples where running (own)", ""]
+    lines += [f"{count / total:7.1%}  {name}" for name, count in own.most_common(ROWS // 2)]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(summarise(Path(sys.argv[1]).read_text(encoding="utf-8")), end="")
