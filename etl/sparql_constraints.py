@@ -78,7 +78,7 @@ class SparqlConstraint:
 
     shape: Node
     node: Node
-    query: Query  # what rdflib runs: parsed once, for the checks of `rewritable`
+    query: Query  # parsed by rdflib: `rewritable` checks its algebra
     text: str  # what Oxigraph runs: the SELECT with its sh:declare'd prefixes
     messages: tuple[Literal, ...]
     severity: Node
