@@ -172,6 +172,11 @@ def with_entities(article: Graph, entities: Graph, referenced: Iterable[URIRef])
     data = Graph()
     for triple in article:
         data.add(triple)
+    return add_entities(data, entities, referenced)
+
+
+def add_entities(data: Graph, entities: Graph, referenced: Iterable[URIRef]) -> Graph:
+    """`data` itself, with the entities graph's triples about `referenced` added to it."""
     for entity in referenced:
         for triple in entities.triples((entity, None, None)):
             data.add(triple)

@@ -28,7 +28,7 @@ from .model import Document, Extraction
 from .nlp import build_pipeline, model_identity, pipe_documents
 from .rdf import article_graph, entities_graph, referenced_entities
 from .resolve import EntityTally, resolve_entities
-from .validate import ValidationResult, Violation, validate_graph, with_entities
+from .validate import ValidationResult, Violation, add_entities, validate_graph
 
 
 @dataclass
@@ -140,16 +140,20 @@ def extract_documents(
 def article_result(extraction: Extraction, settings: Settings, validate: bool) -> ArticleResult:
     """Graph, validation (unless `validate` is false) and N-Quads of one extracted article."""
     graph = article_graph(extraction, settings)
+    nquads = b"".join(sorted(nquad_lines(graph)))
     clock = time.perf_counter()
     validation = NOT_VALIDATED
     if validate:
+        # the graph is written out above, so it can take its entities for validation
+        # in place instead of being copied
         own_entities = entities_graph(resolve_entities([extraction]).values(), settings)
-        validation = validate_graph(with_entities(graph, own_entities, referenced_entities(graph)))
+        data = add_entities(graph, own_entities, referenced_entities(graph))
+        validation = validate_graph(data)
     validate_seconds = time.perf_counter() - clock
     serious = sum(1 for v in validation.violations if v.severity == "Violation")
     return ArticleResult(
         record=ok_record(extraction, serious),
-        nquads=b"".join(sorted(nquad_lines(graph))),
+        nquads=nquads,
         tally=EntityTally.of(extraction),
         words=len(extraction.document.text.split()),
         validate_seconds=validate_seconds,
