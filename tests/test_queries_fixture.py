@@ -342,6 +342,23 @@ def test_conflicting_figures_measure_parameter(store: Store) -> None:
     assert rows(store, "conflicting-figures", measure=HOSTILE) == []
 
 
+def test_conflicts_lists_only_measures_another_article_reports(store: Store) -> None:
+    result = rows(store, "conflicts")
+    figures = {(r["measureName"], r["article"], r["value"]) for r in result}
+    assert figures == {
+        ("TerritoryShare", "a.txt", Decimal(46)),
+        ("TerritoryShare", "b.txt", Decimal(60)),
+        ("TroopCount", "a.txt", Decimal(11000)),
+        ("TroopCount", "b.txt", Decimal(12000)),
+        ("TroopCount", "c.txt", Decimal(11000)),
+    }  # the killed figure is c.txt's alone: nothing to compare it with
+    assert [r["measureName"] for r in result] == ["TerritoryShare"] * 2 + ["TroopCount"] * 3
+    assert {r["measureName"] for r in rows(store, "conflicts", measure="TroopCount")} == {
+        "TroopCount"
+    }
+    assert rows(store, "conflicts", measure="Killed") == []
+
+
 def test_corroborated_figures(store: Store) -> None:
     result = rows(store, "corroborated-figures")
     assert len(result) == 1
