@@ -427,7 +427,7 @@ def _query_table(
     for name, answer in oxigraph.items():
         p50, other = answer["seconds"], rdflib["queries"].get(name, skipped)
         shown = p50 if isinstance(p50, str) else f"{p50 * 1000:.1f}"
-        # rows tell a slow listing from a slow plan: a full listing is sorted by Oxigraph
+        # the row count tells a long listing from a slow plan
         rows = f"{answer['rows']:,}" if "rows" in answer else ""
         both = isinstance(other, float) and isinstance(p50, float)
         ratio = f"{other / p50:.0f}x" if both else ""
