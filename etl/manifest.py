@@ -6,12 +6,13 @@ transactions, look-ups by key without reading everything into memory).
 - `articles`: a cache of processed articles, addressed by content. The key
   hashes everything the article's graph depends on: the document (its sha256,
   file name and metadata), the settings fingerprint, the software version and
-  the model's name and version. The row holds the article's N-Quads and its
-  run record, entity tally and SHACL results. A row is valid whatever state
+  the model's name and version. The row holds the article's N-Quads, compressed
+  with zlib, and its run record, entity tally and SHACL results. A row is valid whatever state
   the outputs are in, so an interrupted run can only leave useful rows behind.
 - `current`: which article (identifier -> key, graph IRI) is in the store now.
   It is replaced in the same transaction that records a finished run.
-- `meta`: the settings fingerprint of the store and the hash of its entities graph.
+- `meta`: the settings fingerprint of the store, the hash of its entities graph and
+  how the N-Quads are encoded.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +40,11 @@ CREATE TABLE IF NOT EXISTS current (
     identifier TEXT PRIMARY KEY, key TEXT NOT NULL, graph TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+# An article's N-Quads repeat its long IRIs on every line: zlib at level 1 keeps them
+# in a twentieth of the bytes (about 390 KB -> 17 KB per generated dispatch), which is
+# what lets a 100k-article manifest fit on a disk, for about 0.5 ms per article.
+_ENCODING = "zlib"
+_COMPRESSION_LEVEL = 1
 
 
 @dataclass(frozen=True)
@@ -65,8 +72,29 @@ class Manifest:
         try:
             self.db = sqlite3.connect(self.path)
             self.db.executescript(_SCHEMA)
+            self._encode_nquads()
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: cannot open the run manifest: {exc}") from None
+
+    def _encode_nquads(self) -> None:
+        """Compress the N-Quads of a manifest written before they were compressed."""
+        encoding = self.meta("nquads_encoding")
+        if encoding == _ENCODING:
+            return
+        if encoding is not None:
+            self.db.close()
+            raise StoreError(
+                f"{self.path}: N-Quads encoded as {encoding!r}, which this version cannot read;"
+                " delete the manifest to rebuild it from the inputs"
+            )
+        self.db.create_function("compress", 1, _compress, deterministic=True)
+        with self.db:
+            migrated = self.db.execute("UPDATE articles SET nquads = compress(nquads)").rowcount
+            self.db.execute(
+                "INSERT INTO meta (name, value) VALUES ('nquads_encoding', ?)", (_ENCODING,)
+            )
+        if migrated:  # give the space back: a tenth of the file is in use now
+            self.db.execute("VACUUM")
 
     def close(self) -> None:
         self.db.close()
@@ -85,13 +113,17 @@ class Manifest:
         found = row.fetchone()
         if found is None:
             return None
-        return ArticleResult.from_json(json.loads(found[0]), bytes(found[1]))
+        try:
+            nquads = zlib.decompress(found[1]) if with_nquads else b""
+        except zlib.error:  # a damaged row is only a cache miss: the article is extracted again
+            return None
+        return ArticleResult.from_json(json.loads(found[0]), nquads)
 
     def remember(self, key: str, result: ArticleResult) -> None:
         meta = json.dumps(result.metadata_json(), separators=(",", ":"))
         self.db.execute(
             "INSERT OR REPLACE INTO articles (key, meta, nquads) VALUES (?, ?, ?)",
-            (key, meta, result.nquads),
+            (key, meta, _compress(result.nquads)),
         )
 
     def commit(self) -> None:
@@ -109,3 +141,7 @@ class Manifest:
                 "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
                 [(name, str(value)) for name, value in meta.items()],
             )
+
+
+def _compress(nquads: bytes) -> bytes:
+    return zlib.compress(nquads, _COMPRESSION_LEVEL)

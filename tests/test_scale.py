@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
+import sqlite3
+import zlib
 from pathlib import Path
 
 import pyoxigraph
@@ -16,7 +18,7 @@ import pytest
 
 from etl.config import Settings
 from etl.errors import ConfigError
-from etl.manifest import article_key
+from etl.manifest import MANIFEST_FILE, article_key
 from etl.model import Document, Entity, EntityKind, Extraction, Mention
 from etl.pipeline import run_pipeline
 from etl.resolve import EntityTally, resolve_entities, resolve_tally
@@ -155,6 +157,53 @@ def test_changed_settings_extract_everything_again(corpus, one_worker_run, tmp_p
         "ASK { GRAPH ?g { ?a <https://w3id.org/conflict-kg/ontology#text> ?t } }"
     )
     assert not bool(texts)
+
+
+def _stored_nquads(out: Path) -> list[bytes]:
+    with sqlite3.connect(out / MANIFEST_FILE) as db:
+        return [bytes(row[0]) for row in db.execute("SELECT nquads FROM articles ORDER BY key")]
+
+
+def test_a_lost_store_is_rebuilt_from_the_compressed_manifest(corpus, one_worker_run, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(one_worker_run, out)
+    stored = _stored_nquads(out)
+    assert len(stored) == ARTICLES
+    for blob in stored:  # N-Quads repeat their IRIs: compressed, they take a fraction
+        plain = zlib.decompress(blob)
+        assert plain.startswith(b"<") and len(blob) * 5 < len(plain)
+
+    shutil.rmtree(out / "store")
+    report = run_pipeline([corpus], out, Settings(workers=1))
+    assert report.incremental["extracted"] == 0
+    assert report.incremental["reloaded_from_manifest"] == ARTICLES
+    assert sorted_nquads(out) == sorted_nquads(one_worker_run)
+
+
+def test_a_manifest_of_plain_nquads_is_compressed_when_opened(corpus, one_worker_run, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(one_worker_run, out)
+    with sqlite3.connect(out / MANIFEST_FILE) as db:  # as a version before compression wrote it
+        db.create_function("decompress", 1, zlib.decompress)
+        db.execute("UPDATE articles SET nquads = decompress(nquads)")
+        db.execute("DELETE FROM meta WHERE name = 'nquads_encoding'")
+    shutil.rmtree(out / "store")
+    report = run_pipeline([corpus], out, Settings(workers=1))
+    assert report.incremental["reloaded_from_manifest"] == ARTICLES
+    assert sorted_nquads(out) == sorted_nquads(one_worker_run)
+    assert _stored_nquads(out) == _stored_nquads(one_worker_run)
+
+
+def test_a_damaged_manifest_row_is_extracted_again(corpus, one_worker_run, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(one_worker_run, out)
+    with sqlite3.connect(out / MANIFEST_FILE) as db:
+        db.execute("UPDATE articles SET nquads = x'00' WHERE key = (SELECT MIN(key) FROM articles)")
+    shutil.rmtree(out / "store")
+    report = run_pipeline([corpus], out, Settings(workers=1))
+    assert report.incremental["extracted"] == 1
+    assert report.incremental["reloaded_from_manifest"] == ARTICLES - 1
+    assert sorted_nquads(out) == sorted_nquads(one_worker_run)
 
 
 # -- the pieces ----------------------------------------------------------------------
