@@ -144,20 +144,27 @@ def run(
         raise typer.Exit(EXIT_PARTIAL)
 
 
+# Up to this many inputs, the run's table lists each; past it, a corpus-sized run would
+# print a screen per thousand articles, so the table keeps to the inputs that were not
+# ok (run.json has every one).
+TABLE_INPUTS = 50
+
+
 def _print_run(report: Any) -> None:
-    table = Table(title="conflict-kg run", show_edge=False)
-    for column in ("input", "status", "quantities", "events", "claims", "entities", "note"):
-        table.add_column(column, overflow="fold")
-    for record in report.inputs:
-        counts = record.counts
-        table.add_row(
-            record.identifier,
-            record.status,
-            *(str(counts.get(k, "")) for k in ("quantities", "events", "claims", "entities")),
-            record.reason,
-        )
-    out.print(table)
+    records = report.inputs
+    if len(records) > TABLE_INPUTS:
+        records = [r for r in records if r.status != "ok"][:TABLE_INPUTS]
+    if records:
+        out.print(_run_table(records))
     totals = report.totals()
+    if len(report.inputs) > TABLE_INPUTS:
+        not_ok = totals["skipped"] + totals["failed"]
+        shown = f"the first {len(records)} of the" if not_ok > len(records) else "the"
+        out.print(
+            f"{len(report.inputs)} inputs; the table shows {shown} {not_ok} not ok "
+            f"(every input is in {report.outputs.get('run.json', 'run.json')})",
+            highlight=False,
+        )
     shacl = "conforms" if report.validation.conforms else f"{totals['violations']} violation(s)"
     out.print(
         f"{totals['ok']} ok, {totals['skipped']} skipped, {totals['failed']} failed; "
@@ -171,6 +178,21 @@ def _print_run(report: Any) -> None:
         )
     for name, path in report.outputs.items():
         out.print(f"  {name:15} {path}", highlight=False)
+
+
+def _run_table(records: list[Any]) -> Table:
+    table = Table(title="conflict-kg run", show_edge=False)
+    for column in ("input", "status", "quantities", "events", "claims", "entities", "note"):
+        table.add_column(column, overflow="fold")
+    for record in records:
+        counts = record.counts
+        table.add_row(
+            record.identifier,
+            record.status,
+            *(str(counts.get(k, "")) for k in ("quantities", "events", "claims", "entities")),
+            record.reason,
+        )
+    return table
 
 
 @app.command()

@@ -157,6 +157,38 @@ def test_run_exit_code_and_summary(tmp_path):
     assert str(tmp_path / "out" / "graph.trig") in result.output
 
 
+def test_run_of_many_inputs_lists_only_those_not_ok(tmp_path, monkeypatch):
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    for name in ("01_wire_report.txt", "02_analysis.md", "06_interview.txt"):
+        shutil.copy(EXAMPLES / name, corpus)
+    (corpus / "empty.txt").write_text("  \n")
+    (corpus / "broken.jsonl").write_text("{not json}\n")
+    command = ["run", str(corpus), "--out", str(tmp_path / "out"), "-q"]
+    monkeypatch.setattr("etl.cli.TABLE_INPUTS", 4)
+    result = runner.invoke(app, command)
+    assert result.exit_code == 3, result.output  # completed, with a failed input
+    assert "empty.txt" in result.output and "broken.jsonl" in result.output
+    assert "02_analysis" not in result.output
+    assert "5 inputs; the table shows the 2 not ok" in result.output
+    assert "3 ok, 1 skipped, 1 failed" in result.output
+    statuses = {r["identifier"]: r["status"] for r in _run_json(tmp_path / "out")["inputs"]}
+    assert statuses["02_analysis.md"] == "ok" and statuses["empty.txt"] == "skipped"
+
+    monkeypatch.setattr("etl.cli.TABLE_INPUTS", 1)
+    fewer = runner.invoke(app, command)
+    assert "5 inputs; the table shows the first 1 of the 2 not ok" in fewer.output
+    assert ("empty.txt" in fewer.output) != ("broken.jsonl" in fewer.output)
+
+    monkeypatch.setattr("etl.cli.TABLE_INPUTS", 10)
+    every = runner.invoke(app, command)
+    assert "02_analysis" in every.output and "the table shows" not in every.output
+
+
+def _run_json(out: Path) -> dict:
+    return json.loads((out / "run.json").read_text())
+
+
 def test_extract_writes_trig_without_a_store(tmp_path):
     target = tmp_path / "graph.trig"
     result = runner.invoke(
