@@ -820,6 +820,17 @@ VALID: list[tuple[str, list[Edit]]] = [
         ],
     ),
     (
+        "more-than-a-percentage-ends-at-100",
+        [
+            put(QUANTITY, CKG.measure, CKG.TerritoryShare),
+            put(QUANTITY, CKG.unit, CKG.Percent),
+            put(QUANTITY, CKG.value, dec("60")),
+            put(QUANTITY, CKG.qualifier, CKG.MoreThan),
+            put(QUANTITY, CKG.minValue, dec("60")),
+            put(QUANTITY, CKG.maxValue, dec("100")),
+        ],
+    ),
+    (
         "at-least-has-no-maximum",
         [
             put(QUANTITY, CKG.qualifier, CKG.AtLeast),
@@ -883,6 +894,18 @@ WARNED: list[tuple[str, list[Edit], tuple[URIRef, URIRef]]] = [
     (
         "more-than-with-a-maximum",
         [put(QUANTITY, CKG.qualifier, CKG.MoreThan), put(QUANTITY, CKG.minValue, dec("12000"))],
+        (QUANTITY, CKG.maxValue),
+    ),
+    (
+        "at-least-a-percentage-with-a-maximum-below-100",
+        [
+            put(QUANTITY, CKG.measure, CKG.TerritoryShare),
+            put(QUANTITY, CKG.unit, CKG.Percent),
+            put(QUANTITY, CKG.value, dec("60")),
+            put(QUANTITY, CKG.qualifier, CKG.AtLeast),
+            put(QUANTITY, CKG.minValue, dec("60")),
+            put(QUANTITY, CKG.maxValue, dec("90")),
+        ],
         (QUANTITY, CKG.maxValue),
     ),
     ("exact-with-a-range", [put(QUANTITY, CKG.qualifier, CKG.Exact)], (QUANTITY, CKG.minValue)),
