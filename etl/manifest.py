@@ -5,9 +5,10 @@ transactions, look-ups by key without reading everything into memory).
 
 - `articles`: a cache of processed articles, addressed by content. The key
   hashes everything the article's graph depends on: the document (its sha256,
-  file name and metadata), the settings fingerprint, the software version and
-  the model's name and version. The row holds the article's N-Quads, compressed
-  with zlib, and its run record, entity tally and SHACL results. A row is valid whatever state
+  file name and metadata), the settings fingerprint, the software version, a
+  hash of the code, ontology, gazetteer and shapes, and the model's name and
+  version. The row holds the article's N-Quads, compressed with zlib, and its
+  run record, entity tally and SHACL results. A row is valid whatever state
   the outputs are in, so an interrupted run can only leave useful rows behind.
 - `current`: which article (identifier -> key, graph IRI) is in the store now.
   It is replaced in the same transaction that records a finished run.
@@ -30,6 +31,7 @@ from . import __version__
 from .config import Settings
 from .errors import StoreError
 from .model import Document
+from .resources import graph_code_fingerprint
 from .work import ArticleResult
 
 MANIFEST_FILE = "manifest.sqlite"
@@ -60,7 +62,8 @@ def article_key(document: Document, settings: Settings, model: tuple[str, str]) 
     described = {
         name: value for name, value in document.__dict__.items() if name not in {"text", "path"}
     }
-    parts = [repr(sorted(described.items())), settings.fingerprint(), __version__, *model]
+    software = [__version__, graph_code_fingerprint(), *model]
+    parts = [repr(sorted(described.items())), settings.fingerprint(), *software]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 

@@ -6,6 +6,8 @@ repository; in an installed wheel they travel as package data under `etl/_data`.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -47,3 +49,25 @@ def shapes_files() -> list[Path]:
 
 def query_files() -> list[Path]:
     return sorted(resource_dir("queries").glob("*.rq"))
+
+
+@cache
+def graph_code_fingerprint() -> str:
+    """A hash of everything besides the input and settings that an article's graph and its
+    SHACL results depend on: the code, the ontology and gazetteer, and the shapes.
+
+    The version number alone does not change when a checkout is edited (an editable
+    install, as `make install` makes), so cached articles would outlive the rules that
+    made them.
+    """
+    code = sorted(_PACKAGE.rglob("*.py"))
+    ontology = sorted(resource_dir("ontology").glob("*.ttl"))
+    return files_fingerprint([*code, *ontology, *shapes_files()])
+
+
+def files_fingerprint(paths: Iterable[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode("utf-8") + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()

@@ -22,6 +22,7 @@ from etl.manifest import MANIFEST_FILE, article_key
 from etl.model import Document, Entity, EntityKind, Extraction, Mention
 from etl.pipeline import run_pipeline
 from etl.resolve import EntityTally, resolve_entities, resolve_tally
+from etl.resources import files_fingerprint, graph_code_fingerprint
 from etl.store import open_store
 
 from .conftest import ROOT
@@ -180,6 +181,26 @@ def test_a_lost_store_is_rebuilt_from_the_compressed_manifest(corpus, one_worker
     assert sorted_nquads(out) == sorted_nquads(one_worker_run)
 
 
+def test_a_run_stopped_part_way_goes_on_where_it_stopped(corpus, one_worker_run, tmp_path):
+    out = tmp_path / "out"
+
+    def stop_after_two(stage: str, done: int, total: int) -> None:
+        if stage == "articles" and done >= 2:
+            raise KeyboardInterrupt  # as Ctrl-C would, after the first chunk
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("etl.pipeline.CHUNK_ARTICLES", 2)
+        with pytest.raises(KeyboardInterrupt):
+            run_pipeline([corpus], out, Settings(workers=1), stop_after_two)
+    assert not (out / "run.json").exists() and len(_stored_nquads(out)) >= 2
+
+    report = run_pipeline([corpus], out, Settings(workers=1))
+    done_before = report.incremental["reloaded_from_manifest"]
+    assert done_before >= 2
+    assert report.incremental["extracted"] == ARTICLES - done_before
+    assert sorted_nquads(out) == sorted_nquads(one_worker_run)
+
+
 def test_a_manifest_of_plain_nquads_is_compressed_when_opened(corpus, one_worker_run, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(one_worker_run, out)
@@ -222,6 +243,33 @@ def test_article_key_follows_content_and_settings_not_location():
     assert article_key(document, Settings(include_text=False), MODEL) != key
     assert article_key(_document("Troops withdrew."), Settings(), MODEL) != key
     assert article_key(document, Settings(), (MODEL[0], "3.9.0")) != key
+
+
+def test_article_key_follows_the_rules_that_make_the_graph(monkeypatch):
+    document = _document("Troops advanced.")
+    key = article_key(document, Settings(), MODEL)
+    monkeypatch.setattr("etl.manifest.graph_code_fingerprint", lambda: "edited shapes")
+    assert article_key(document, Settings(), MODEL) != key
+
+
+def test_files_fingerprint_changes_with_any_file(tmp_path):
+    shapes, gazetteer = tmp_path / "shapes.ttl", tmp_path / "gazetteer.ttl"
+    shapes.write_text("a")
+    gazetteer.write_text("b")
+    before = files_fingerprint([shapes, gazetteer])
+    assert files_fingerprint([shapes, gazetteer]) == before
+    shapes.write_text("a ")
+    assert files_fingerprint([shapes, gazetteer]) != before
+    assert len(graph_code_fingerprint()) == 64
+
+
+def test_edited_rules_extract_everything_again(corpus, one_worker_run, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    shutil.copytree(one_worker_run, out)
+    monkeypatch.setattr("etl.manifest.graph_code_fingerprint", lambda: "edited shapes")
+    report = run_pipeline([corpus], out, Settings(workers=1))
+    assert report.incremental["extracted"] == ARTICLES and report.incremental["reused"] == 0
+    assert sorted_nquads(out) == sorted_nquads(one_worker_run)  # the same rules really
 
 
 def _extraction(label: str, surface: str) -> Extraction:
