@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any
 
 from pyoxigraph import NamedNode, RdfFormat, Store
-from rdflib import Graph
 
 from . import __version__
 from .config import Settings
@@ -51,7 +50,7 @@ from .rdf import Minter, entities_graph
 from .report import run_report
 from .resolve import EntityTally, resolve_tally
 from .store import STORE_DIR, swap_in
-from .validate import ValidationResult, merge_results, validate_graph
+from .validate import ReportSpool, ValidationSummary, validate_graph
 from .work import (
     ArticleResult,
     InputRecord,
@@ -87,7 +86,7 @@ STAGING_PREFIX = ".run-"  # then the process id, so a later run can tell a dead 
 class RunReport:
     out_dir: Path | None
     inputs: list[InputRecord]
-    validation: ValidationResult
+    validation: ValidationSummary  # the report itself is written to validation.ttl
     timings: dict[str, float]
     outputs: dict[str, str] = field(default_factory=dict)
     incremental: dict[str, Any] = field(default_factory=dict)
@@ -191,14 +190,6 @@ def _chunks(documents: Iterable[Document], size: int) -> Iterator[list[Document]
         yield chunk
 
 
-def _report(result: ArticleResult) -> ValidationResult:
-    """An article's SHACL results, rebuilt from the N-Triples its worker sent."""
-    graph = Graph()
-    graph.parse(data=result.report, format="nt")
-    serious = any(v.severity == "Violation" for v in result.violations)
-    return ValidationResult(conforms=not serious, report=graph, violations=result.violations)
-
-
 class _Run:
     """The state of one run while results stream in; see `run_pipeline`."""
 
@@ -216,7 +207,7 @@ class _Run:
         self.previous_graphs = {entry.graph for entry in self.previous.values()}
         self.records: list[InputRecord] = []
         self.tally = EntityTally()
-        self.reports: list[ValidationResult] = []
+        self.reports = ReportSpool()
         self.current: list[tuple[str, str, str]] = []  # identifier, key, graph
         self.pending_keys: dict[str, str] = {}  # document id -> key, while in a worker
         self.staging: Path | None = None
@@ -260,8 +251,9 @@ class _Run:
         graph = str(self.mint.article(document.id))
         self.records.append(replace(result.record, path=document.path, reused=not load))
         self.tally.add(result.tally)
-        if result.report:
-            self.reports.append(_report(result))
+        if result.violations:
+            serious = any(v.severity == "Violation" for v in result.violations)
+            self.reports.add(not serious, result.violations, result.report)
         self.current.append((document.identifier, key, graph))
         self.words += result.words
         if load:
@@ -298,7 +290,7 @@ class _Run:
         self.manifest.commit()
 
     # -- the end of the run -----------------------------------------------------------
-    def finish_graphs(self) -> tuple[ValidationResult, dict[str, Any]]:
+    def finish_graphs(self) -> tuple[ValidationSummary, dict[str, Any]]:
         """Remove what is gone, replace the entities graph; the run's SHACL result."""
         kept = {graph for _, _, graph in self.current}
         now = {identifier: key for identifier, key, _ in self.current}
@@ -322,7 +314,8 @@ class _Run:
             self._flush()
         # constraints across articles (one label per entity, ...) are checked once, here
         entities_result = validate_graph(entities)
-        validation = merge_results([*self.reports, entities_result])
+        self.reports.add_result(entities_result)
+        validation = self.reports.summary()
         incremental = {
             "extracted": self.extracted,
             "reused": self.reused,
@@ -343,6 +336,7 @@ class _Run:
 
     def discard(self) -> None:
         self.store = None
+        self.reports.close()
         if self.staging is not None:
             shutil.rmtree(self.staging, ignore_errors=True)
 
@@ -418,8 +412,7 @@ def _write_outputs(run: _Run, report: RunReport) -> None:
     store = run.store if run.store is not None else _open(out_dir / STORE_DIR)
     for name, fmt in EXPORTS.items():
         write_export(store, fmt, staging / name)
-    validation = report.validation.report.serialize(format="turtle", encoding="utf-8")
-    atomic_write(staging / "validation.ttl", validation)
+    run.reports.write_turtle(staging / "validation.ttl")  # moved into place below
     violations = {r.identifier: r.violations for r in report.inputs if r.status == "ok"}
     atomic_write(staging / REPORT, run_report(store, violations).encode("utf-8"))
     del store  # release the store's lock before it is moved
@@ -466,7 +459,9 @@ def extract_to_file(
         store.load(data, format=RdfFormat.N_QUADS)
         data = export_store(store, "trig")
     atomic_write(out_file, data)
-    report = RunReport(out_file, sorted(records, key=lambda r: r.identifier), merge_results([]), {})
+    report = RunReport(
+        out_file, sorted(records, key=lambda r: r.identifier), ValidationSummary(conforms=True), {}
+    )
     report.outputs = {"graph": str(out_file)}
     return report
 

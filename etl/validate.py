@@ -7,15 +7,18 @@ report is an RDF graph (sh:ValidationReport) and a text summary.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 import pyshacl
-from pyoxigraph import RdfFormat, parse, serialize
-from rdflib import RDF, Dataset, Graph, Literal, URIRef, plugin
+from pyoxigraph import Literal as OxLiteral
+from pyoxigraph import NamedNode, RdfFormat, Triple, parse, serialize
+from rdflib import RDF, XSD, Dataset, Graph, Literal, URIRef, plugin
 from rdflib.namespace import SH
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
@@ -25,7 +28,7 @@ from rdflib.query import Processor
 
 from . import sparql_constraints
 from .errors import InputError, ResourceError
-from .rdf import new_graph, referenced_entities
+from .rdf import CKG, new_graph, referenced_entities
 from .resources import shapes_files
 from .sparql_constraints import SplitShapes
 
@@ -71,9 +74,10 @@ class Violation:
 
 
 @dataclass(frozen=True)
-class ValidationResult:
+class ValidationSummary:
+    """Whether the data conforms, and every result (violations, warnings, infos)."""
+
     conforms: bool
-    report: Graph
     violations: tuple[Violation, ...] = field(default=())
 
     def text(self) -> str:
@@ -82,6 +86,76 @@ class ValidationResult:
         lines = [f"Does not conform: {len(self.violations)} violation(s)."]
         lines += [f"- {v.severity}: {v.focus} {v.path}: {v.message}" for v in self.violations]
         return "\n".join(lines)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ValidationResult(ValidationSummary):
+    """A summary with its report graph (sh:ValidationReport)."""
+
+    report: Graph
+
+
+class ReportSpool:
+    """The SHACL reports of a run's articles, kept on disk until validation.ttl is written.
+
+    Held as rdflib graphs to the end of the run, each result cost about 20 KB, so a run's
+    memory grew with its corpus; here it costs its N-Triples on disk and one `Violation`.
+    """
+
+    def __init__(self) -> None:
+        # open for the whole run, closed by `close`; deleted by the OS however the run ends
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115
+        self._parts: list[tuple[int, int]] = []  # offset, length of each report's N-Triples
+        self.conforms = True
+        self.violations: list[Violation] = []
+
+    def add(self, conforms: bool, violations: Iterable[Violation], ntriples: bytes) -> None:
+        self.conforms = self.conforms and conforms
+        self.violations.extend(violations)
+        if ntriples:
+            self._parts.append((self._file.seek(0, os.SEEK_END), len(ntriples)))
+            self._file.write(ntriples)
+
+    def add_result(self, result: ValidationResult) -> None:
+        ntriples = result.report.serialize(format="nt", encoding="utf-8")
+        self.add(result.conforms, result.violations, ntriples if result.violations else b"")
+
+    def summary(self) -> ValidationSummary:
+        return ValidationSummary(conforms=self.conforms, violations=tuple(self.violations))
+
+    def write_turtle(self, target: Path) -> None:
+        """Every report's results under one sh:ValidationReport, streamed to `target`."""
+        prefixes = {"sh": str(SH), "rdf": str(RDF), "xsd": str(XSD), "ckg": str(CKG)}
+        serialize(self._merged(), output=str(target), format=RdfFormat.TURTLE, prefixes=prefixes)
+
+    def _merged(self) -> Iterator[Triple]:
+        root = NamedNode(RUN_REPORT_IRI)
+        yield Triple(root, _RDF_TYPE, _SH_REPORT)
+        yield Triple(root, _SH_CONFORMS, OxLiteral(str(self.conforms).lower(), datatype=_BOOLEAN))
+        for offset, length in self._parts:
+            self._file.seek(offset)
+            data = self._file.read(length)
+            # each report names its blank nodes afresh: renamed, two cannot meet
+            for quad in parse(data, RdfFormat.N_TRIPLES, rename_blank_nodes=True):
+                if quad.predicate == _SH_CONFORMS or (
+                    quad.predicate == _RDF_TYPE and quad.object == _SH_REPORT
+                ):
+                    continue
+                if quad.predicate == _SH_RESULT:
+                    yield Triple(root, _SH_RESULT, quad.object)
+                else:
+                    yield quad.triple
+
+    def close(self) -> None:
+        self._file.close()
+
+
+RUN_REPORT_IRI = "urn:conflict-kg:validation-report"
+_RDF_TYPE = NamedNode(str(RDF.type))
+_SH_REPORT = NamedNode(str(SH.ValidationReport))
+_SH_CONFORMS = NamedNode(str(SH.conforms))
+_SH_RESULT = NamedNode(str(SH.result))
+_BOOLEAN = NamedNode(str(XSD.boolean))
 
 
 @cache
@@ -187,7 +261,7 @@ def merge_results(results: Iterable[ValidationResult]) -> ValidationResult:
     """One report for a whole run: every article's results under one sh:ValidationReport."""
     report = new_graph()
     report.bind("sh", SH)
-    root = URIRef("urn:conflict-kg:validation-report")
+    root = URIRef(RUN_REPORT_IRI)
     violations: list[Violation] = []
     conforms = True
     report.add((root, RDF.type, SH.ValidationReport))

@@ -210,3 +210,33 @@ def _graphs(out: Path) -> dict[str, set[str]]:
     for quad in pyoxigraph.parse(path=str(out / "graph.trig"), format=pyoxigraph.RdfFormat.TRIG):
         found.setdefault(str(quad.graph_name), set()).add(str(quad.triple))
     return found
+
+
+def test_a_runs_shacl_results_reach_validation_ttl_and_run_json(tmp_path, monkeypatch):
+    from rdflib import Literal, URIRef
+
+    from etl.validate import validate_graph
+
+    anchor = URIRef("https://w3id.org/conflict-kg/ontology#anchorOf")
+
+    def with_a_broken_anchor(graph):  # as if extraction had written a wrong anchor
+        mention = sorted(graph.subjects(anchor, None))[0]
+        graph.set((mention, anchor, Literal("not the slice")))
+        return validate_graph(graph)
+
+    monkeypatch.setattr("etl.work.validate_graph", with_a_broken_anchor)
+    sources = [EXAMPLES / "01_wire_report.txt", EXAMPLES / "02_analysis.md"]
+    report = run_pipeline(sources, tmp_path, Settings(workers=1))
+    assert not report.validation.conforms
+    serious = [v for v in report.validation.violations if v.severity == "Violation"]
+    assert len({v.focus.split("/mention/")[0] for v in serious}) == 2  # one in each article
+
+    validation = pyoxigraph.Store()
+    validation.load(path=str(tmp_path / "validation.ttl"), format=pyoxigraph.RdfFormat.TURTLE)
+    focus = validation.query(
+        "PREFIX sh: <http://www.w3.org/ns/shacl#> SELECT ?focus WHERE { "
+        "?report a sh:ValidationReport ; sh:conforms false ; sh:result ?r . "
+        "?r sh:resultSeverity sh:Violation ; sh:focusNode ?focus }"
+    )
+    assert {row[0].value for row in focus} == {v.focus for v in serious}
+    assert json.loads((tmp_path / "run.json").read_text())["conforms"] is False

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import pyoxigraph
 import pytest
 from rdflib import Dataset, Graph, Literal, Namespace, plugin
 from rdflib.plugins.sparql.processor import SPARQLProcessor
 from rdflib.query import Processor
 
-from etl.validate import PreparingSPARQLProcessor, ValidationResult, validate_graph
+from etl.validate import (
+    RUN_REPORT_IRI,
+    PreparingSPARQLProcessor,
+    ReportSpool,
+    ValidationResult,
+    validate_graph,
+)
 
 from .conftest import ROOT
 
@@ -54,3 +61,48 @@ def test_preparing_processor_answers_like_rdflib(broken):
             for v in prepared.violations
             if v.severity == "Violation"
         )
+
+
+# -- a run's report, spooled to disk ----------------------------------------------------
+
+SH = "http://www.w3.org/ns/shacl#"
+
+
+def _spooled(results: list[ValidationResult], tmp_path) -> pyoxigraph.Store:
+    spool = ReportSpool()
+    for result in results:
+        spool.add_result(result)
+    target = tmp_path / "validation.ttl"
+    spool.write_turtle(target)
+    spool.close()
+    store = pyoxigraph.Store()
+    store.load(path=str(target), format=pyoxigraph.RdfFormat.TURTLE)
+    return store
+
+
+def _count(store: pyoxigraph.Store, query: str) -> int:
+    return int(
+        next(iter(store.query(f"PREFIX sh: <{SH}> SELECT (COUNT(*) AS ?n) {query}")))[0].value
+    )
+
+
+def test_spooled_reports_merge_under_one_report(tmp_path):
+    broken = validate_graph(_union(broken=True))
+    clean = validate_graph(_union(broken=False))
+    assert broken.violations and not clean.violations
+    # the same report twice: the same blank node labels, which must not merge
+    store = _spooled([broken, clean, broken], tmp_path)
+    assert _count(store, "WHERE { ?r a sh:ValidationReport }") == 1
+    assert bool(store.query(f"ASK {{ <{RUN_REPORT_IRI}> <{SH}conforms> false }}"))
+    results = _count(store, f"WHERE {{ <{RUN_REPORT_IRI}> sh:result ?x }}")
+    assert results == 2 * len(broken.violations)
+    assert _count(store, "WHERE { ?x sh:focusNode ?f }") == results
+
+
+def test_a_spool_of_conforming_reports_says_so(tmp_path):
+    spool = ReportSpool()
+    spool.add_result(validate_graph(_union(broken=False)))
+    assert spool.summary().conforms and spool.summary().violations == ()
+    store = _spooled([validate_graph(_union(broken=False))], tmp_path)
+    assert bool(store.query(f"ASK {{ <{RUN_REPORT_IRI}> <{SH}conforms> true }}"))
+    assert _count(store, "WHERE { ?r sh:result ?x }") == 0
