@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= output
 
-.PHONY: install run test lint format bench bench-quick bench-100k bench-load e2e fuzz clean help
+.PHONY: install run test lint format bench bench-quick bench-100k bench-trace bench-load e2e fuzz clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -43,6 +43,11 @@ bench-quick: $(STAMP)  ## the benchmarks over 100 and 1,000 articles
 
 bench-100k: $(STAMP)  ## a 100k-article run: time, memory, queries (hours; not for CI)
 	$(BIN)/python bench/run.py --only-large --large 100000
+
+bench-trace: $(STAMP)  ## the 100k run with its memory traced; stop it any time, run again to go on
+	@test -f bench/corpus/100000/099/dispatch-099999.txt || \
+		$(BIN)/python bench/make_corpus.py bench/corpus/100000 --articles 100000
+	$(BIN)/python bench/trace_run.py bench/corpus/100000 bench/out/trace-100000
 
 bench-load: $(STAMP)  ## load test of `ckg serve`; writes bench/LOAD.md
 	@test -d $(OUT)/store || $(BIN)/ckg run examples --out $(OUT) --quiet
