@@ -33,12 +33,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from hashlib import blake2b
-from itertools import combinations
 
 import numpy as np
 import numpy.typing as npt
@@ -65,6 +64,7 @@ COPIED = "CopiedPassages"
 REWRITTEN = "RewrittenPassage"
 
 Shingles = npt.NDArray[np.uint64]  # sorted, distinct hashes of an article's 5-word runs
+Pairs = npt.NDArray[np.int64]  # rows (i, j), i < j, of article indexes
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 # Function words carry no content: two passages sharing only these are not alike.
 # spaCy's English list is plain data; importing it loads no model.
@@ -257,32 +257,50 @@ def _all_shingles(articles: Sequence[_Article]) -> tuple[Shingles, np.ndarray]:
     return hashes, np.repeat(np.arange(len(articles)), sizes)
 
 
-def candidate_pairs(articles: Sequence[_Article]) -> list[tuple[int, int]]:
-    """Index pairs worth comparing: they share a 5-gram, or one names a private person
-    whose name occurs in the other. Sorting every shingle with its article, and an index
-    of the words of private names, keep this from growing with the square of the corpus
-    for articles that have nothing in common."""
-    pairs: set[tuple[int, int]] = set()
+def candidate_pairs(articles: Sequence[_Article]) -> Pairs:
+    """Index pairs worth comparing, as rows (i, j) with i < j, sorted: they share a 5-gram,
+    or one names a private person whose name occurs in the other. Sorting every shingle
+    with its article, and an index of the words of private names, keep this from growing
+    with the square of the corpus for articles that have nothing in common."""
+    count = len(articles)
+    codes = [_shingle_pair_codes(articles), _name_pair_codes(articles)]
+    # a pair (i, j) as the one number i * count + j: millions of them take 8 bytes each,
+    # where a set of tuples took about 80
+    unique = np.unique(np.concatenate(codes))
+    return np.column_stack([unique // count, unique % count]).astype(np.int64)
+
+
+def _shingle_pair_codes(articles: Sequence[_Article]) -> npt.NDArray[np.int64]:
+    """The pairs of articles that share a shingle, coded as in `candidate_pairs`."""
     hashes, owners = _all_shingles(articles)
     order = np.argsort(hashes, kind="stable")  # stable: owners of a shingle stay ascending
     hashes, owners = hashes[order], owners[order]
     starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
-    ends = np.r_[starts[1:], hashes.size]
-    shared_by_several = ends - starts >= 2
-    for start, end in zip(starts[shared_by_several], ends[shared_by_several], strict=True):
-        pairs.update(combinations(owners[start:end].tolist(), 2))
+    sizes = np.diff(np.r_[starts, hashes.size])
+    codes = [np.empty(0, np.int64)]
+    for size in np.unique(sizes[sizes >= 2]).tolist():
+        # every shingle held by `size` articles at once: one row of owners per shingle
+        rows = owners[starts[sizes == size][:, None] + np.arange(size)]
+        first, second = np.triu_indices(size, k=1)
+        codes.append(rows[:, first].ravel() * len(articles) + rows[:, second].ravel())
+    return np.concatenate(codes).astype(np.int64)
+
+
+def _name_pair_codes(articles: Sequence[_Article]) -> npt.NDArray[np.int64]:
+    """The pairs where one article names a private person whose name the other holds."""
     name_words = {w for a in articles for name in a.private_people for w in words(name)}
     by_word: dict[str, set[int]] = defaultdict(set)
     for index, article in enumerate(articles):
         for word in name_words.intersection(words(article.text)):
             by_word[word].add(index)
+    codes: set[int] = set()
     for index, article in enumerate(articles):
         for name in article.private_people:
             postings = [by_word.get(word, set()) for word in words(name)]
             for other in set.intersection(*postings) if postings else set():
                 if other != index and name in articles[other].text:
-                    pairs.add((min(index, other), max(index, other)))
-    return sorted(pairs)
+                    codes.add(min(index, other) * len(articles) + max(index, other))
+    return np.array(sorted(codes), dtype=np.int64)
 
 
 def find_lineage(extractions: Iterable[Extraction]) -> list[LineageLink]:
@@ -290,9 +308,19 @@ def find_lineage(extractions: Iterable[Extraction]) -> list[LineageLink]:
     articles = _without_common_stock(
         sorted((_prepare(e) for e in extractions), key=lambda a: a.identifier)
     )
-    pairs = candidate_pairs(articles)
-    links = [link for i, j in pairs if (link := _link(articles[i], articles[j])) is not None]
+    links = [
+        link
+        for i, j in _each_pair(candidate_pairs(articles))
+        if (link := _link(articles[i], articles[j])) is not None
+    ]
     return sorted(links, key=lambda link: (link.derived_identifier, link.source_identifier))
+
+
+def _each_pair(pairs: Pairs, block: int = 65_536) -> Iterator[list[int]]:
+    """The pairs as [i, j] of Python ints, a block at a time: a list of millions of pairs
+    at once would take as much memory as the array saved."""
+    for start in range(0, len(pairs), block):
+        yield from pairs[start : start + block].tolist()
 
 
 def lineage_graph_iri(settings: Settings) -> URIRef:

@@ -210,7 +210,7 @@ def test_only_articles_with_something_in_common_are_compared() -> None:
         _prepare(_extraction("d.txt", QUOTE, (("Ostap Vernyhora", False),))),
         _prepare(_extraction("e.txt", PARAPHRASE)),  # names him, though not extracted
     ]
-    assert candidate_pairs(articles) == [(0, 1), (3, 4)]
+    assert candidate_pairs(articles).tolist() == [[0, 1], [3, 4]]
 
 
 def test_a_name_whose_words_are_scattered_in_the_other_article_is_no_reason_to_compare() -> None:
@@ -221,4 +221,4 @@ def test_a_name_whose_words_are_scattered_in_the_other_article_is_no_reason_to_c
         _prepare(_extraction("d.txt", QUOTE, (("Ostap Vernyhora", False),))),
         _prepare(_extraction("f.txt", scattered)),
     ]
-    assert candidate_pairs(articles) == []
+    assert candidate_pairs(articles).tolist() == []
