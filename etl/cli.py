@@ -260,6 +260,10 @@ def query(
         str, typer.Option("--format", "-f", help="table, csv, tsv, json, or ttl for CONSTRUCT.")
     ] = "table",
     store_dir: StoreOption = None,
+    max_rows: Annotated[
+        int,
+        typer.Option(help="Rows the table shows (the rest are counted); 0: all.", min=0),
+    ] = 1_000,
 ) -> None:
     """Answer a SPARQL query over the store."""
     from .queries import resolve_query, run_query
@@ -270,7 +274,8 @@ def query(
     values = _parse_params(param or [])
     store = _call(lambda: open_store(store_dir or DEFAULT_OUT / "store"))
     result = _call(lambda: run_query(store, named, values))
-    _call(lambda: render_result(result, fmt, out, hide={p.name for p in named.parameters}))
+    hide = {p.name for p in named.parameters}
+    _call(lambda: render_result(result, fmt, out, hide=hide, table_rows=max_rows))
 
 
 @app.command("queries")

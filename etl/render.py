@@ -42,8 +42,21 @@ def short(term: Any) -> str:
     return str(term)
 
 
-def render_result(result: Any, fmt: str, console: Console, hide: set[str] | None = None) -> None:
-    """Print `result` (Oxigraph's answer) to `console` in `fmt`."""
+# Rows a table shows unless told otherwise: past a screenful or two a table is not read,
+# and Rich lays out every row it is given (minutes for the 200,000 rows of a listing on
+# a large store). The rest are counted, and csv, tsv and json write them all.
+TABLE_ROWS = 1_000
+
+
+def render_result(
+    result: Any,
+    fmt: str,
+    console: Console,
+    hide: set[str] | None = None,
+    table_rows: int = TABLE_ROWS,
+) -> None:
+    """Print `result` (Oxigraph's answer) to `console` in `fmt`; a table shows at most
+    `table_rows` rows (0: all)."""
     if isinstance(result, QueryBoolean):
         console.print("true" if bool(result) else "false")
         return
@@ -67,7 +80,15 @@ def render_result(result: Any, fmt: str, console: Console, hide: set[str] | None
         table.add_column(name, overflow="fold")
     rows = 0
     for solution in result:
-        table.add_row(*(short(solution[name]) for name in names))
+        if not table_rows or rows < table_rows:
+            table.add_row(*(short(solution[name]) for name in names))
         rows += 1
     console.print(table)
-    console.print(f"{rows} row(s)", style="dim")
+    if table_rows and rows > table_rows:
+        console.print(
+            f"{rows:,} row(s), the first {table_rows:,} shown: --max-rows N shows more "
+            "(0: all), -f csv or -f json writes every row",
+            style="dim",
+        )
+    else:
+        console.print(f"{rows:,} row(s)", style="dim")

@@ -72,6 +72,19 @@ def test_query_formats(examples_run, fmt):
         assert "row(s)" in result.output
 
 
+def test_a_long_table_shows_its_first_rows_and_counts_the_rest(examples_run):
+    out, _ = examples_run
+    command = ["query", "speakers", "--store", str(out / "store")]
+    every = list(csv.DictReader(io.StringIO(runner.invoke(app, [*command, "-f", "csv"]).output)))
+    assert len(every) > 3
+    cut = runner.invoke(app, [*command, "--max-rows", "2"])
+    assert cut.exit_code == 0, cut.output
+    assert f"{len(every):,} row(s), the first 2 shown" in cut.output
+    whole = runner.invoke(app, [*command, "--max-rows", "0"])
+    assert f"{len(every):,} row(s)" in whole.output and "shown" not in whole.output
+    assert len(cut.output.splitlines()) < len(whole.output.splitlines())
+
+
 def test_query_construct_as_turtle(examples_run):
     out, _ = examples_run
     result = runner.invoke(
