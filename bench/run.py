@@ -285,7 +285,8 @@ def _header(args: argparse.Namespace) -> list[str]:
         "the process and its workers.",
         "",
         "What the figures mean and what limits a run now: [NOTES.md](NOTES.md). "
-        "The 100k-article run (row 7) is `make bench-100k`, measured separately.",
+        "The 100k-article run (row 7) is `make bench-100k` in one go, or `make bench-trace` "
+        "in parts with its memory traced, measured separately.",
     ]
 
 

@@ -4,7 +4,9 @@ Components added to the model, in order:
 
 - `ckg_line_breaks` (before the parser): a line break ends a sentence unless the
   next line starts in lower case, so headlines and section titles never run
-  into the following paragraph, while a sentence wrapped over two lines stays one.
+  into the following paragraph, while a sentence wrapped over two lines stays one;
+  and no sentence starts with a word in lower case, which the parser would
+  otherwise do after a figure that opens a line ("1186 | square kilometres of ...").
 - `ckg_gazetteer` (an EntityRuler before the statistical NER): the entries of
   `ontology/gazetteer.ttl` with their variants, and armed-force phrases derived
   from demonyms and capitals ("North Korean troops", "Kyiv's forces", "North
@@ -113,14 +115,16 @@ def model_name(requested: str = "") -> str:
 
 @Language.component("ckg_line_breaks")
 def line_breaks(doc: Doc) -> Doc:
+    for token in doc[1:]:
+        if token.text[:1].islower():
+            token.is_sent_start = False
     for token in doc[:-1]:
         if "\n" not in token.text:
             continue
         following = doc[token.i + 1]
         if following.is_space:
             continue
-        first = following.text[:1]
-        if not first.islower():
+        if not following.text[:1].islower():
             following.is_sent_start = True
     return doc
 

@@ -87,3 +87,30 @@ def test_a_name_never_takes_in_the_blanked_lines_after_it(nlp: Any) -> None:
     doc = nlp.make_doc("Troops Advance as Losses Mount\n          \n              \nText.")
     cleaned = clean_name(doc[3:6])
     assert cleaned is not None and cleaned.text == "Losses Mount"
+
+
+def test_a_figure_that_opens_a_paragraph_stays_in_its_sentence(nlp: Any, tmp_path: Path) -> None:
+    """The parser ended a sentence after a bare figure that opened the first line under the
+    blanked header lines ("1186 | square kilometres of ..."): the figure's span then lay
+    across two sentences, and SHACL warned that it was outside its evidence. Dispatch 53
+    of the generated corpus (seed 7) is one such article."""
+    from .test_scale import make_corpus
+
+    path = tmp_path / "dispatch.txt"
+    path.write_text(make_corpus.article(7, 53), encoding="utf-8")
+    (document,) = list(read_file(path))
+    assert isinstance(document, Document)
+    ((doc, _),) = list(pipe_documents(nlp, [document], 1, 10_000))
+    extraction = extract_doc(doc, document, load_gazetteer(), model_identity(nlp))
+    opening = min(extraction.quantities, key=lambda q: q.begin)
+    assert document.text[opening.begin : opening.end].endswith("square kilometres")
+    for quantity in extraction.quantities:
+        assert quantity.sentence.begin <= quantity.begin < quantity.end <= quantity.sentence.end
+
+
+def test_no_sentence_starts_with_a_lower_case_word(nlp: Any) -> None:
+    text = "Ceasefire Talks Stall\n\n1186 square kilometres changed hands. villages emptied."
+    doc = nlp(text)
+    starts = [sent[0].text for sent in doc.sents]
+    assert "square" not in starts and "villages" not in starts
+    assert starts[:2] == ["Ceasefire", "1186"]
