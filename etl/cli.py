@@ -7,6 +7,7 @@ Exit codes: 0 success (for `validate`: conforms), 1 SHACL violations,
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -428,8 +429,18 @@ def conflicts(
         _print_conflicts(groups, as_rows(groups))
 
 
+# Past this many pairs a group's pairs are counted by label, not listed one per line: a
+# group of 50 figures makes over a thousand, and a large store millions (-f json has them).
+PAIRS_LISTED = 20
+
+
 def _print_conflicts(groups: list[Any], rows: list[Any]) -> None:
+    from .conflicts import AGREEING, COMPATIBLE, CONFLICTING, LATER_UPDATE
+
     columns = ("value", "qualifier", "interval", "time", "source", "speaker", "sentence")
+    rows_of: dict[int, list[Any]] = {}
+    for row in rows:
+        rows_of.setdefault(row["group"], []).append(row)
     for number, group in enumerate(groups, start=1):
         about = " · ".join(p for p in (group.subject_label, group.place_label) if p)
         table = Table(
@@ -442,10 +453,21 @@ def _print_conflicts(groups: list[Any], rows: list[Any]) -> None:
             compact = column in {"value", "qualifier", "interval"}
             table.add_column(column, no_wrap=compact, ratio=None if compact else 2, overflow="fold")
         table.columns[-1].ratio = 5  # the sentence gets most of the room
-        for row in rows:
-            if row["group"] == number:
-                table.add_row(*(str(row[c]) for c in columns))
+        for row in rows_of.get(number, []):
+            table.add_row(*(str(row[c]) for c in columns))
         out.print(table)
+        if len(group.pairs) > PAIRS_LISTED:
+            tally = Counter(pair.label for pair in group.pairs)
+            counts = ", ".join(
+                f"{tally[label]:,} {label}"
+                for label in (CONFLICTING, LATER_UPDATE, COMPATIBLE, AGREEING)
+                if tally[label]
+            )
+            out.print(
+                f"   {len(group.pairs):,} pairs across sources: {counts} (-f json lists each)",
+                highlight=False,
+            )
+            continue
         for pair in group.pairs:
             out.print(
                 f"   {pair.first.value} ({pair.first.article}) vs {pair.second.value} "

@@ -212,6 +212,30 @@ def test_cli_formats(store: Store, tmp_path: Path) -> None:
     assert missing.exit_code == 2 and "no store" in missing.output
 
 
+def test_a_group_with_many_pairs_counts_them_by_label(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store_dir = tmp_path / "store"
+    disk = Store(str(store_dir))
+    disk.bulk_load(path=str(FIXTURE), format=RdfFormat.TRIG)
+    disk.flush()
+    del disk
+    groups = find_conflicts(Store.read_only(str(store_dir)))
+    largest = max(groups, key=lambda g: len(g.pairs))
+    assert len(largest.pairs) >= 2
+    monkeypatch.setattr("etl.cli.PAIRS_LISTED", len(largest.pairs) - 1)
+    table = runner.invoke(app, ["conflicts", "--store", str(store_dir)])
+    assert table.exit_code == 0, table.output
+    tally = f"{len(largest.pairs):,} pairs across sources: "
+    assert tally in table.output and "(-f json lists each)" in table.output
+    labels = table.output.split(tally)[1].split(" (-f json")[0]
+    for label in {pair.label for pair in largest.pairs}:
+        count = sum(pair.label == label for pair in largest.pairs)
+        assert f"{count:,} {label}" in labels
+    listed = sum(len(g.pairs) for g in groups if len(g.pairs) < len(largest.pairs))
+    assert table.output.count(" vs ") == listed
+
+
 # --------------------------------------------------------------------------- seeds
 
 
