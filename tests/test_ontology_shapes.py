@@ -619,6 +619,18 @@ def dec(value: str) -> Literal:
     return Literal(value, datatype=XSD.decimal)
 
 
+def territory_share(value: str, qualifier: URIRef, low: str, high: str) -> list[Edit]:
+    """The sample quantity as a share of territory in percent, with its interval."""
+    return [
+        put(QUANTITY, CKG.measure, CKG.TerritoryShare),
+        put(QUANTITY, CKG.unit, CKG.Percent),
+        put(QUANTITY, CKG.value, dec(value)),
+        put(QUANTITY, CKG.qualifier, qualifier),
+        put(QUANTITY, CKG.minValue, dec(low)),
+        put(QUANTITY, CKG.maxValue, dec(high)),
+    ]
+
+
 def _apply(*edits: Edit) -> Graph:
     graph = _sample()
     for edit in edits:
@@ -819,17 +831,7 @@ VALID: list[tuple[str, list[Edit]]] = [
             put(QUANTITY, CKG.maxValue, dec("100")),
         ],
     ),
-    (
-        "more-than-a-percentage-ends-at-100",
-        [
-            put(QUANTITY, CKG.measure, CKG.TerritoryShare),
-            put(QUANTITY, CKG.unit, CKG.Percent),
-            put(QUANTITY, CKG.value, dec("60")),
-            put(QUANTITY, CKG.qualifier, CKG.MoreThan),
-            put(QUANTITY, CKG.minValue, dec("60")),
-            put(QUANTITY, CKG.maxValue, dec("100")),
-        ],
-    ),
+    ("more-than-a-percentage-ends-at-100", territory_share("60", CKG.MoreThan, "60", "100")),
     (
         "at-least-has-no-maximum",
         [
@@ -898,14 +900,7 @@ WARNED: list[tuple[str, list[Edit], tuple[URIRef, URIRef]]] = [
     ),
     (
         "at-least-a-percentage-with-a-maximum-below-100",
-        [
-            put(QUANTITY, CKG.measure, CKG.TerritoryShare),
-            put(QUANTITY, CKG.unit, CKG.Percent),
-            put(QUANTITY, CKG.value, dec("60")),
-            put(QUANTITY, CKG.qualifier, CKG.AtLeast),
-            put(QUANTITY, CKG.minValue, dec("60")),
-            put(QUANTITY, CKG.maxValue, dec("90")),
-        ],
+        territory_share("60", CKG.AtLeast, "60", "90"),
         (QUANTITY, CKG.maxValue),
     ),
     ("exact-with-a-range", [put(QUANTITY, CKG.qualifier, CKG.Exact)], (QUANTITY, CKG.minValue)),
