@@ -31,15 +31,16 @@ ARTICLES = 6
 MODEL = ("en_core_web_sm", "3.8.0")
 
 
-def _make_corpus_module():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("make_corpus", ROOT / "bench" / "make_corpus.py")
+def _bench_module(name: str):  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-make_corpus = _make_corpus_module()
+make_corpus = _bench_module("make_corpus")
+trace_run = _bench_module("trace_run")
 
 
 def sorted_nquads(out: Path) -> bytes:
@@ -108,6 +109,33 @@ def test_dask_local_cluster_gives_the_same_graph(corpus, one_worker_run, tmp_pat
         report = run_pipeline([corpus], tmp_path, Settings(engine="dask", workers=2))
     assert report.totals()["ok"] == ARTICLES
     assert sorted_nquads(tmp_path) == sorted_nquads(one_worker_run)
+
+
+def test_a_traced_run_samples_memory_against_articles_done(corpus, tmp_path):
+    out, trace = tmp_path / "out", tmp_path / "trace.csv"
+    assert trace_run.trace_run(corpus, out, trace, workers=1, every=0.2) == 0
+    assert json.loads((out / "run.json").read_text())["totals"]["ok"] == ARTICLES
+    again = trace_run.trace_run(corpus, out, trace, workers=1, every=0.2)  # a second part
+    assert again == 0
+    rows = trace.read_text().splitlines()
+    assert rows[0] == ",".join(trace_run.FIELDS)
+    parts = {int(row.split(",")[0]) for row in rows[1:]}
+    assert parts == {1, 2}
+    assert max(int(row.split(",")[3]) for row in rows[1:]) > 100 * 2**20  # the model is loaded
+    summary = trace_run.summary(trace)
+    assert f"up to {ARTICLES:,} articles" in summary and "median RSS" in summary
+
+
+def test_a_trace_summary_gives_the_peak_per_tenth_of_the_articles(tmp_path):
+    trace = tmp_path / "trace.csv"
+    lines = [",".join(trace_run.FIELDS)]
+    lines += [f"1,{n},{n * 10},{(1 + n % 3) * 2**30},3" for n in range(1, 101)]
+    trace.write_text("\n".join(lines) + "\n")
+    summary = trace_run.summary(trace).splitlines()
+    assert summary[0].endswith("100 samples, up to 1,000 articles")
+    tenths = summary[2:12]
+    assert [line.split()[0] for line in tenths] == [f"{n * 100:,}" for n in range(1, 11)]
+    assert all(line.split()[1] == "3.00" for line in tenths)
 
 
 # -- incremental runs ----------------------------------------------------------------
