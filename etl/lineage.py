@@ -48,7 +48,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from .config import Settings
 from .gazetteer import load_gazetteer
-from .model import Document, Entity, EntityKind, Extraction, Sentence
+from .model import Document, EntityKind, Extraction
 from .rdf import CKG, Minter, new_graph
 
 SHINGLE_WORDS = 5
@@ -85,7 +85,14 @@ class LineageLink:
 
 @dataclass(frozen=True)
 class _Article:
-    extraction: Extraction
+    """What lineage keeps of an article: tens of thousands are held at once, so the
+    sentences are bounds in an array rather than objects."""
+
+    id: str
+    identifier: str
+    issued: date | None
+    text: str
+    sentences: npt.NDArray[np.int64]  # rows (begin, end), in the article's order
     shingles: Shingles
     private_people: dict[str, str]  # label -> entity key, persons not from the gazetteer
     # An article meets many others: where a name occurs in it, and the content words
@@ -103,18 +110,6 @@ class _Article:
         if (begin, end) not in self._passages:
             self._passages[begin, end] = content_words(_passage_around(self, begin, end))
         return self._passages[begin, end]
-
-    @property
-    def id(self) -> str:
-        return self.extraction.document.id
-
-    @property
-    def identifier(self) -> str:
-        return self.extraction.document.identifier
-
-    @property
-    def text(self) -> str:
-        return self.extraction.document.text
 
 
 def words(text: str) -> list[str]:
@@ -175,16 +170,31 @@ def _prepare(extraction: Extraction) -> _Article:
         and not entity.from_gazetteer
         and is_proper_name(entity.label)
     }
-    return _Article(extraction, shingle_hashes(extraction.document.text), private)
+    bounds = [(sentence.begin, sentence.end) for sentence in extraction.sentences]
+    return _article(extraction.document, bounds, private)
+
+
+def _article(
+    document: Document, sentences: Sequence[tuple[int, int]], private: dict[str, str]
+) -> _Article:
+    return _Article(
+        id=document.id,
+        identifier=document.identifier,
+        issued=document.issued,
+        text=document.text,
+        sentences=np.array(sentences, dtype=np.int64).reshape(-1, 2),
+        shingles=shingle_hashes(document.text),
+        private_people=private,
+    )
 
 
 def _passage_around(article: _Article, begin: int, end: int) -> str:
     """The sentence holding [begin, end) and its neighbours; a fixed window without sentences."""
-    sentences = article.extraction.sentences
-    for index, sentence in enumerate(sentences):
-        if sentence.begin <= begin < sentence.end or begin <= sentence.begin < end:
+    sentences = article.sentences.tolist()
+    for index, (s_begin, s_end) in enumerate(sentences):
+        if s_begin <= begin < s_end or begin <= s_begin < end:
             window = sentences[max(0, index - 1) : index + 2]
-            return article.text[window[0].begin : window[-1].end]
+            return article.text[window[0][0] : window[-1][1]]
     return article.text[max(0, begin - 300) : end + 300]
 
 
@@ -207,7 +217,7 @@ def _rewritten_passage_similarity(a: _Article, b: _Article) -> float:
 
 def _orient(a: _Article, b: _Article) -> tuple[_Article, _Article]:
     """(derived, source) of a linked pair; see the module docstring for the rule."""
-    issued_a, issued_b = a.extraction.document.issued, b.extraction.document.issued
+    issued_a, issued_b = a.issued, b.issued
     if issued_a and issued_b and issued_a != issued_b:
         return (a, b) if issued_a > issued_b else (b, a)
     common = shared(a.shingles, b.shingles)
@@ -234,7 +244,9 @@ def _link(a: _Article, b: _Article) -> LineageLink | None:
 
 def _without_common_stock(articles: list[_Article]) -> list[_Article]:
     """Each article without the shingles and names that more than COMMON_ARTICLES share."""
-    values, counts = np.unique(_all_shingles(articles)[0], return_counts=True)
+    every = np.concatenate([a.shingles for a in articles] or [np.empty(0, np.uint64)])
+    values, counts = np.unique(every, return_counts=True)
+    del every
     common = values[counts > COMMON_ARTICLES]
     name_counts: Counter[str] = Counter()
     for article in articles:
@@ -248,13 +260,6 @@ def _without_common_stock(articles: list[_Article]) -> list[_Article]:
         )
         for article in articles
     ]
-
-
-def _all_shingles(articles: Sequence[_Article]) -> tuple[Shingles, np.ndarray]:
-    """Every article's shingles in one array, and beside each the index of its article."""
-    sizes = [article.shingles.size for article in articles]
-    hashes = np.concatenate([a.shingles for a in articles] or [np.empty(0, np.uint64)])
-    return hashes, np.repeat(np.arange(len(articles)), sizes)
 
 
 def candidate_pairs(articles: Sequence[_Article]) -> Pairs:
@@ -272,15 +277,17 @@ def candidate_pairs(articles: Sequence[_Article]) -> Pairs:
 
 def _shingle_pair_codes(articles: Sequence[_Article]) -> npt.NDArray[np.int64]:
     """The pairs of articles that share a shingle, coded as in `candidate_pairs`."""
-    hashes, owners = _all_shingles(articles)
+    sizes = [article.shingles.size for article in articles]
+    hashes = np.concatenate([a.shingles for a in articles] or [np.empty(0, np.uint64)])
+    owners = np.repeat(np.arange(len(articles)), sizes)
     order = np.argsort(hashes, kind="stable")  # stable: owners of a shingle stay ascending
     hashes, owners = hashes[order], owners[order]
     starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
-    sizes = np.diff(np.r_[starts, hashes.size])
+    sizes_of = np.diff(np.r_[starts, hashes.size])
     codes = [np.empty(0, np.int64)]
-    for size in np.unique(sizes[sizes >= 2]).tolist():
+    for size in np.unique(sizes_of[sizes_of >= 2]).tolist():
         # every shingle held by `size` articles at once: one row of owners per shingle
-        rows = owners[starts[sizes == size][:, None] + np.arange(size)]
+        rows = owners[starts[sizes_of == size][:, None] + np.arange(size)]
         first, second = np.triu_indices(size, k=1)
         codes.append(rows[:, first].ravel() * len(articles) + rows[:, second].ravel())
     return np.concatenate(codes).astype(np.int64)
@@ -305,9 +312,11 @@ def _name_pair_codes(articles: Sequence[_Article]) -> npt.NDArray[np.int64]:
 
 def find_lineage(extractions: Iterable[Extraction]) -> list[LineageLink]:
     """Every linked pair among the articles, sorted by derived then source identifier."""
-    articles = _without_common_stock(
-        sorted((_prepare(e) for e in extractions), key=lambda a: a.identifier)
-    )
+    return _lineage([_prepare(e) for e in extractions])
+
+
+def _lineage(articles: list[_Article]) -> list[LineageLink]:
+    articles = _without_common_stock(sorted(articles, key=lambda a: a.identifier))
     links = [
         link
         for i, j in _each_pair(candidate_pairs(articles))
@@ -373,22 +382,20 @@ SELECT DISTINCT ?article ?person ?anchor WHERE {
 
 def lineage_from_store(store: Store, settings: Settings) -> Graph:
     """The lineage graph of every article in `store` (see the module docstring)."""
-    return article_lineage(_stored_articles(store, settings), settings)
+    return lineage_graph(_lineage(_stored_articles(store, settings)), settings)
 
 
-def _stored_articles(store: Store, settings: Settings) -> list[Extraction]:
-    """What lineage reads of each stored article, as the Extraction it came from."""
-    sentences: dict[str, list[Sentence]] = defaultdict(list)
+def _stored_articles(store: Store, settings: Settings) -> list[_Article]:
+    """What lineage reads of each stored article."""
+    sentences: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for row in store.query(_SENTENCES):  # type: ignore[union-attr]
-        begin, end = int(row["begin"].value), int(row["end"].value)
-        sentences[row["article"].value].append(Sentence(begin, end, ""))
+        sentences[row["article"].value].append((int(row["begin"].value), int(row["end"].value)))
     public = {settings.base_iri + "entity/" + key for key in load_gazetteer().entities}
-    people: dict[str, list[Entity]] = defaultdict(list)
+    private: dict[str, dict[str, str]] = defaultdict(dict)
     for row in store.query(_PEOPLE):  # type: ignore[union-attr]
-        person = row["person"].value
-        if person not in public:
-            entity = Entity(key=person, kind=EntityKind.PERSON, label=row["anchor"].value)
-            people[row["article"].value].append(entity)
+        person, label = row["person"].value, row["anchor"].value
+        if person not in public and is_proper_name(label):
+            private[row["article"].value][label] = person
     articles = []
     for row in store.query(_ARTICLES):  # type: ignore[union-attr]
         iri, text = row["article"].value, row["text"].value
@@ -400,13 +407,8 @@ def _stored_articles(store: Store, settings: Settings) -> list[Extraction]:
             regions=((0, len(text)),),
             issued=_date(issued.value) if issued is not None else None,
         )
-        articles.append(
-            Extraction(
-                document=document,
-                sentences=tuple(sorted(sentences[iri], key=lambda s: s.begin)),
-                entities=tuple(people[iri]),
-            )
-        )
+        bounds = sorted(sentences.pop(iri, []))
+        articles.append(_article(document, bounds, private.pop(iri, {})))
     return articles
 
 
