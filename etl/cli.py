@@ -161,8 +161,9 @@ def _print_run(report: Any) -> None:
     if len(report.inputs) > TABLE_INPUTS:
         not_ok = totals["skipped"] + totals["failed"]
         shown = f"the first {len(records)} of the" if not_ok > len(records) else "the"
+        listed = f"the table shows {shown} {not_ok} not ok" if not_ok else "all ok"
         out.print(
-            f"{len(report.inputs)} inputs; the table shows {shown} {not_ok} not ok "
+            f"{len(report.inputs):,} inputs; {listed} "
             f"(every input is in {report.outputs.get('run.json', 'run.json')})",
             highlight=False,
         )

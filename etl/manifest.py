@@ -96,7 +96,7 @@ class Manifest:
             self.db.execute(
                 "INSERT INTO meta (name, value) VALUES ('nquads_encoding', ?)", (_ENCODING,)
             )
-        if migrated:  # give the space back: a tenth of the file is in use now
+        if migrated:  # give the space back: compressed, the rows fill a small part of the file
             self.db.execute("VACUUM")
 
     def close(self) -> None:

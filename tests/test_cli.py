@@ -197,6 +197,14 @@ def test_run_of_many_inputs_lists_only_those_not_ok(tmp_path, monkeypatch):
     every = runner.invoke(app, command)
     assert "02_analysis" in every.output and "the table shows" not in every.output
 
+    (corpus / "empty.txt").unlink()
+    (corpus / "broken.jsonl").unlink()
+    monkeypatch.setattr("etl.cli.TABLE_INPUTS", 2)
+    all_ok = runner.invoke(app, command)
+    assert all_ok.exit_code == 0, all_ok.output
+    assert "3 inputs; all ok (every input is in" in all_ok.output
+    assert "conflict-kg run" not in all_ok.output  # no table at all
+
 
 def _run_json(out: Path) -> dict:
     return json.loads((out / "run.json").read_text())
