@@ -337,8 +337,10 @@ class _Run:
     def discard(self) -> None:
         self.store = None
         self.reports.close()
-        if self.staging is not None:
-            shutil.rmtree(self.staging, ignore_errors=True)
+        # every staging folder of this process: an interrupt that lands between creating
+        # one and naming it in `self.staging` must not leave it behind either
+        for folder in self.out_dir.glob(f"{STAGING_PREFIX}{os.getpid()}-*"):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def run_pipeline(

@@ -130,3 +130,23 @@ def test_swap_stopped_between_its_renames_is_recovered(previous_run: Path) -> No
     swap_in(replacement, store)
     assert sorted_nquads(store) == expected
     assert not aside.exists() and not replacement.exists()
+
+
+def test_an_interrupt_right_after_the_staging_folder_is_made_leaves_none(
+    previous_run: Path, batches: tuple[Path, Path, dict[str, bytes]], monkeypatch
+) -> None:
+    """Ctrl-C can land after a staging folder exists but before the run has named it."""
+    from etl import pipeline
+
+    made = pipeline._staging_folder
+
+    def made_then_interrupted(out_dir: Path) -> Path:
+        made(out_dir)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "_staging_folder", made_then_interrupted)
+    before = snapshot(previous_run)
+    with pytest.raises(KeyboardInterrupt):
+        run_pipeline([batches[1]], previous_run, Settings(workers=1))
+    assert not list(previous_run.glob(f"{STAGING_PREFIX}*")), "staging folder left behind"
+    assert snapshot(previous_run) == before
