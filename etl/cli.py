@@ -318,12 +318,20 @@ def export(
 ) -> None:
     """Dump the store in an RDF format, or as a property graph (GraphML, Neo4j import CSVs,
     an ACLED-shaped CSV of events and figures)."""
-    from .export import atomic_write, export_store
+    from .export import STREAMED, atomic_write, export_store, write_export
     from .store import open_store
 
     store = _call(lambda: open_store(store_dir or DEFAULT_OUT / "store"))
     if fmt in {"graphml", "neo4j", "acled"}:
         _export_property_graph(store, fmt, out_file)
+        return
+    if fmt in STREAMED:  # straight from the store to the file: flat memory at any size
+        if out_file is None:
+            _call(lambda: STREAMED[fmt](store, sys.stdout.buffer))
+            sys.stdout.flush()
+        else:
+            _call(lambda: write_export(store, fmt, out_file))
+            err.print(f"wrote {out_file.stat().st_size:,} bytes to {out_file}")
         return
     data = _call(lambda: export_store(store, fmt))
     if out_file is None:

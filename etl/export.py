@@ -102,10 +102,16 @@ def _stream_turtle(store: Store, out: BinaryIO) -> None:
     serialize(triples, out, format=RdfFormat.TURTLE, prefixes=PREFIX_MAP)  # type: ignore[arg-type]
 
 
+def _stream_jsonld(store: Store, out: BinaryIO) -> None:
+    store.dump(out, format=RdfFormat.JSON_LD, prefixes=PREFIX_MAP)
+
+
 # Formats Oxigraph writes straight to a file, so a store of any size dumps in flat memory.
+# N-Quads and N-Triples are sorted, for stable diffs, so they are built in memory.
 STREAMED: dict[str, Callable[[Store, BinaryIO], None]] = {
     "trig": _stream_trig,
     "ttl": _stream_turtle,
+    "jsonld": _stream_jsonld,
 }
 
 

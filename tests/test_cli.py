@@ -132,6 +132,22 @@ def test_export_formats_parse(examples_run, tmp_path, fmt, parse_as):
     assert len(list(pyoxigraph.parse(path=str(target), format=parse_as))) > 100
 
 
+@pytest.mark.parametrize("fmt", ["trig", "ttl", "jsonld"])
+def test_streamed_exports_are_the_bytes_of_the_whole_export(examples_run, tmp_path, fmt):
+    from etl.export import export_store
+    from etl.store import open_store
+
+    out, _ = examples_run
+    target = tmp_path / f"dump.{fmt}"
+    args = ["export", "-f", fmt, "--store", str(out / "store")]
+    written = runner.invoke(app, [*args, "--out", str(target)])
+    assert written.exit_code == 0, written.output
+    printed = runner.invoke(app, args).stdout_bytes
+    whole = export_store(open_store(out / "store"), fmt)
+    assert target.read_bytes() == whole == printed
+    assert f"wrote {len(whole):,} bytes" in written.output
+
+
 def test_export_nq_is_sorted_and_stable(examples_run):
     out, _ = examples_run
     first = runner.invoke(app, ["export", "-f", "nq", "--store", str(out / "store")]).stdout_bytes
