@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -150,3 +151,19 @@ def test_an_interrupt_right_after_the_staging_folder_is_made_leaves_none(
         run_pipeline([batches[1]], previous_run, Settings(workers=1))
     assert not list(previous_run.glob(f"{STAGING_PREFIX}*")), "staging folder left behind"
     assert snapshot(previous_run) == before
+
+
+def test_outputs_get_the_mode_a_plain_write_would_give(tmp_path: Path) -> None:
+    """mkstemp makes temporary files private: outputs came out 0600, unreadable to others."""
+    from etl.export import atomic_write
+
+    umask = os.umask(0o022)
+    os.umask(umask)
+    fresh = tmp_path / "graph.trig"
+    atomic_write(fresh, b"x")
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~umask
+    kept = tmp_path / "report.html"
+    kept.write_bytes(b"old")
+    kept.chmod(0o640)
+    atomic_write(kept, b"new")
+    assert kept.read_bytes() == b"new" and stat.S_IMODE(kept.stat().st_mode) == 0o640
