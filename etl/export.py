@@ -14,11 +14,13 @@ thousand times faster than rdflib's pretty printer.
 
 from __future__ import annotations
 
+import heapq
+import io
 import os
 import stat
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import cache
 from pathlib import Path
 from typing import BinaryIO
@@ -78,25 +80,70 @@ def _union_triples(store: Store) -> list[Triple]:
     return list(store.query(_UNION))  # type: ignore[arg-type]
 
 
-def _sorted_lines(data: bytes) -> bytes:
-    lines = sorted(set(data.splitlines(keepends=True)))
-    return b"".join(lines)
+# N-Quads and N-Triples are written sorted, without repeats, so two dumps of the same
+# graph diff cleanly. A store of any size is sorted in bounded memory: Oxigraph writes
+# the lines to a file, runs of this many bytes are sorted on disk, and the runs merged.
+SORT_RUN_BYTES = 64 * 2**20
+SORT_RUNS = 256  # at most this many runs are merged at once (open files); runs grow to fit
+
+
+def _write_sorted(write_lines: Callable[[BinaryIO], None], out: BinaryIO) -> None:
+    """What `write_lines` writes, sorted line by line and without repeats, into `out`."""
+    with tempfile.TemporaryDirectory() as folder:
+        unsorted = Path(folder) / "lines"
+        with unsorted.open("wb") as stream:
+            write_lines(stream)
+        runs = _sorted_runs(unsorted, Path(folder))
+        with ExitStack() as files:
+            merged = heapq.merge(*(files.enter_context(run.open("rb")) for run in runs))
+            previous = None
+            for line in merged:
+                if line != previous:
+                    out.write(line)
+                    previous = line
+
+
+def _sorted_runs(unsorted: Path, folder: Path) -> list[Path]:
+    runs: list[Path] = []
+    run_bytes = max(SORT_RUN_BYTES, unsorted.stat().st_size // SORT_RUNS + 1)
+    with unsorted.open("rb") as lines:
+        while batch := lines.readlines(run_bytes):
+            run = folder / f"run-{len(runs)}"
+            run.write_bytes(b"".join(sorted(set(batch))))
+            runs.append(run)
+    return runs
+
+
+def _stream_nquads(store: Store, out: BinaryIO) -> None:
+    def every_quad(stream: BinaryIO) -> None:
+        store.dump(stream, format=RdfFormat.N_QUADS)
+
+    _write_sorted(every_quad, out)
+
+
+def _stream_ntriples(store: Store, out: BinaryIO) -> None:
+    def union(stream: BinaryIO) -> None:
+        triples = store.query(_UNION)
+        serialize(triples, stream, format=RdfFormat.N_TRIPLES)  # type: ignore[arg-type]
+
+    _write_sorted(union, out)
+
+
+def _in_memory(stream: Callable[[Store, BinaryIO], None]) -> Callable[[Store], bytes]:
+    def whole(store: Store) -> bytes:
+        buffer = io.BytesIO()
+        stream(store, buffer)
+        return buffer.getvalue()
+
+    return whole
 
 
 def _trig(store: Store) -> bytes:
     return store.dump(format=RdfFormat.TRIG, prefixes=PREFIX_MAP) or b""
 
 
-def _nquads(store: Store) -> bytes:
-    return _sorted_lines(store.dump(format=RdfFormat.N_QUADS) or b"")
-
-
 def _turtle(store: Store) -> bytes:
     return serialize(_union_triples(store), format=RdfFormat.TURTLE, prefixes=PREFIX_MAP) or b""
-
-
-def _ntriples(store: Store) -> bytes:
-    return _sorted_lines(serialize(_union_triples(store), format=RdfFormat.N_TRIPLES) or b"")
 
 
 def _jsonld(store: Store) -> bytes:
@@ -105,9 +152,9 @@ def _jsonld(store: Store) -> bytes:
 
 EXPORTERS: dict[str, Callable[[Store], bytes]] = {
     "trig": _trig,
-    "nq": _nquads,
+    "nq": _in_memory(_stream_nquads),
     "ttl": _turtle,
-    "nt": _ntriples,
+    "nt": _in_memory(_stream_ntriples),
     "jsonld": _jsonld,
 }
 
@@ -125,12 +172,13 @@ def _stream_jsonld(store: Store, out: BinaryIO) -> None:
     store.dump(out, format=RdfFormat.JSON_LD, prefixes=PREFIX_MAP)
 
 
-# Formats Oxigraph writes straight to a file, so a store of any size dumps in flat memory.
-# N-Quads and N-Triples are sorted, for stable diffs, so they are built in memory.
+# Formats written to a file as they are made, so a store of any size dumps in flat memory.
 STREAMED: dict[str, Callable[[Store, BinaryIO], None]] = {
     "trig": _stream_trig,
     "ttl": _stream_turtle,
     "jsonld": _stream_jsonld,
+    "nq": _stream_nquads,
+    "nt": _stream_ntriples,
 }
 
 

@@ -156,6 +156,24 @@ def test_export_nq_is_sorted_and_stable(examples_run):
     assert first == second and lines == sorted(lines)
 
 
+@pytest.mark.parametrize("fmt", ["nq", "nt"])
+def test_sorted_exports_merge_runs_sorted_on_disk(examples_run, monkeypatch, fmt):
+    from etl.store import open_store
+
+    out, _ = examples_run
+    store = open_store(out / "store")
+    if fmt == "nq":
+        plain = store.dump(format=pyoxigraph.RdfFormat.N_QUADS) or b""
+    else:
+        union = store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+        plain = pyoxigraph.serialize(union, format=pyoxigraph.RdfFormat.N_TRIPLES) or b""
+    expected = b"".join(sorted(set(plain.splitlines(keepends=True))))
+    monkeypatch.setattr("etl.export.SORT_RUN_BYTES", 4096)  # dozens of runs to merge
+    args = ["export", "-f", fmt, "--store", str(out / "store")]
+    assert runner.invoke(app, args).stdout_bytes == expected
+    assert len(expected) > 40 * 4096
+
+
 def test_validate_exit_codes(examples_run, tmp_path):
     out, _ = examples_run
     report = tmp_path / "report.ttl"
