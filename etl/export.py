@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from functools import cache
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from pyoxigraph import RdfFormat, Store, Triple, serialize
 
@@ -81,37 +81,75 @@ def _union_triples(store: Store) -> list[Triple]:
 
 
 # N-Quads and N-Triples are written sorted, without repeats, so two dumps of the same
-# graph diff cleanly. A store of any size is sorted in bounded memory: Oxigraph writes
-# the lines to a file, runs of this many bytes are sorted on disk, and the runs merged.
+# graph diff cleanly. A store of any size is sorted in bounded memory and one copy of
+# disk: the lines Oxigraph writes are sorted in runs of this many bytes, each run goes
+# to a file, and the runs are merged (a few at a time, when there are many).
 SORT_RUN_BYTES = 64 * 2**20
-SORT_RUNS = 256  # at most this many runs are merged at once (open files); runs grow to fit
+SORT_RUNS = 128  # runs merged at once: each is an open file
+
+
+class _SortedRuns:
+    """A stream to write lines to; they come back sorted, in runs on disk."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.pending = bytearray()
+        self.runs: list[Path] = []
+        self.made = 0  # runs made so far, merged ones too: each its own file name
+
+    def write(self, data: bytes) -> int:
+        self.pending += data
+        if len(self.pending) >= SORT_RUN_BYTES:
+            self._spill(self.pending.rfind(b"\n") + 1)  # whole lines only
+        return len(data)
+
+    def flush(self) -> None:
+        """Oxigraph flushes what it writes; the runs are made by `write` and `finish`."""
+
+    def finish(self) -> list[Path]:
+        self._spill(len(self.pending))
+        while len(self.runs) > SORT_RUNS:  # merge the runs a group at a time first
+            groups = [self.runs[i : i + SORT_RUNS] for i in range(0, len(self.runs), SORT_RUNS)]
+            self.runs = [self._merged(group) for group in groups]
+        return self.runs
+
+    def _spill(self, end: int) -> None:
+        lines = bytes(self.pending[:end]).splitlines(keepends=True)
+        del self.pending[:end]
+        if lines:
+            run = self._new_run()
+            run.write_bytes(b"".join(sorted(set(lines))))
+            self.runs.append(run)
+
+    def _merged(self, group: list[Path]) -> Path:
+        run = self._new_run()
+        with run.open("wb") as out:
+            _merge(group, out)
+        for old in group:
+            old.unlink()
+        return run
+
+    def _new_run(self) -> Path:
+        self.made += 1
+        return self.folder / f"run-{self.made}"
+
+
+def _merge(runs: list[Path], out: BinaryIO) -> None:
+    """The sorted runs as one sorted stream, each line once."""
+    with ExitStack() as files:
+        previous = None
+        for line in heapq.merge(*(files.enter_context(run.open("rb")) for run in runs)):
+            if line != previous:
+                out.write(line)
+                previous = line
 
 
 def _write_sorted(write_lines: Callable[[BinaryIO], None], out: BinaryIO) -> None:
     """What `write_lines` writes, sorted line by line and without repeats, into `out`."""
     with tempfile.TemporaryDirectory() as folder:
-        unsorted = Path(folder) / "lines"
-        with unsorted.open("wb") as stream:
-            write_lines(stream)
-        runs = _sorted_runs(unsorted, Path(folder))
-        with ExitStack() as files:
-            merged = heapq.merge(*(files.enter_context(run.open("rb")) for run in runs))
-            previous = None
-            for line in merged:
-                if line != previous:
-                    out.write(line)
-                    previous = line
-
-
-def _sorted_runs(unsorted: Path, folder: Path) -> list[Path]:
-    runs: list[Path] = []
-    run_bytes = max(SORT_RUN_BYTES, unsorted.stat().st_size // SORT_RUNS + 1)
-    with unsorted.open("rb") as lines:
-        while batch := lines.readlines(run_bytes):
-            run = folder / f"run-{len(runs)}"
-            run.write_bytes(b"".join(sorted(set(batch))))
-            runs.append(run)
-    return runs
+        runs = _SortedRuns(Path(folder))
+        write_lines(cast(BinaryIO, runs))
+        _merge(runs.finish(), out)
 
 
 def _stream_nquads(store: Store, out: BinaryIO) -> None:

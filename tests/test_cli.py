@@ -168,7 +168,8 @@ def test_sorted_exports_merge_runs_sorted_on_disk(examples_run, monkeypatch, fmt
         union = store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
         plain = pyoxigraph.serialize(union, format=pyoxigraph.RdfFormat.N_TRIPLES) or b""
     expected = b"".join(sorted(set(plain.splitlines(keepends=True))))
-    monkeypatch.setattr("etl.export.SORT_RUN_BYTES", 4096)  # dozens of runs to merge
+    monkeypatch.setattr("etl.export.SORT_RUN_BYTES", 4096)  # dozens of runs to merge,
+    monkeypatch.setattr("etl.export.SORT_RUNS", 3)  # three at a time, in several passes
     args = ["export", "-f", fmt, "--store", str(out / "store")]
     assert runner.invoke(app, args).stdout_bytes == expected
     assert len(expected) > 40 * 4096
