@@ -7,13 +7,14 @@ report is an RDF graph (sh:ValidationReport) and a text summary.
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyshacl
 from pyoxigraph import Literal as OxLiteral
@@ -28,7 +29,7 @@ from rdflib.query import Processor
 
 from . import sparql_constraints
 from .errors import InputError, ResourceError
-from .rdf import CKG, new_graph, referenced_entities
+from .rdf import CKG, referenced_entities
 from .resources import shapes_files
 from .sparql_constraints import SplitShapes
 
@@ -117,16 +118,20 @@ class ReportSpool:
             self._file.write(ntriples)
 
     def add_result(self, result: ValidationResult) -> None:
+        if not result.violations:  # a report without results adds nothing to the merge
+            self.add(result.conforms, (), b"")
+            return
         ntriples = result.report.serialize(format="nt", encoding="utf-8")
-        self.add(result.conforms, result.violations, ntriples if result.violations else b"")
+        self.add(result.conforms, result.violations, ntriples)
 
     def summary(self) -> ValidationSummary:
         return ValidationSummary(conforms=self.conforms, violations=tuple(self.violations))
 
-    def write_turtle(self, target: Path) -> None:
+    def write_turtle(self, target: Path | BinaryIO) -> None:
         """Every report's results under one sh:ValidationReport, streamed to `target`."""
         prefixes = {"sh": str(SH), "rdf": str(RDF), "xsd": str(XSD), "ckg": str(CKG)}
-        serialize(self._merged(), output=str(target), format=RdfFormat.TURTLE, prefixes=prefixes)
+        output = str(target) if isinstance(target, Path) else target
+        serialize(self._merged(), output=output, format=RdfFormat.TURTLE, prefixes=prefixes)
 
     def _merged(self) -> Iterator[Triple]:
         root = NamedNode(RUN_REPORT_IRI)
@@ -258,27 +263,19 @@ def add_entities(data: Graph, entities: Graph, referenced: Iterable[URIRef]) -> 
 
 
 def merge_results(results: Iterable[ValidationResult]) -> ValidationResult:
-    """One report for a whole run: every article's results under one sh:ValidationReport."""
-    report = new_graph()
-    report.bind("sh", SH)
-    root = URIRef(RUN_REPORT_IRI)
-    violations: list[Violation] = []
-    conforms = True
-    report.add((root, RDF.type, SH.ValidationReport))
-    for result in results:
-        conforms = conforms and result.conforms
-        violations.extend(result.violations)
-        for triple in result.report:
-            if triple[1] == SH.conforms or (
-                triple[1] == RDF.type and triple[2] == SH.ValidationReport
-            ):
-                continue
-            if triple[1] == SH.result:
-                report.add((root, SH.result, triple[2]))
-                continue
-            report.add(triple)
-    report.add((root, SH.conforms, Literal(conforms)))
-    return ValidationResult(conforms=conforms, report=report, violations=tuple(violations))
+    """One report for several graphs: every result under one sh:ValidationReport."""
+    spool = ReportSpool()
+    try:
+        for result in results:
+            spool.add_result(result)
+        turtle = io.BytesIO()
+        spool.write_turtle(turtle)
+    finally:
+        spool.close()
+    report = Graph()
+    report.parse(data=turtle.getvalue(), format="turtle")
+    summary = spool.summary()
+    return ValidationResult(conforms=summary.conforms, violations=summary.violations, report=report)
 
 
 _FORMATS = {

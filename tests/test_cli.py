@@ -188,8 +188,19 @@ def test_validate_exit_codes(examples_run, tmp_path):
     index = next(i for i, line in enumerate(lines) if "#anchorOf>" in line and "/mention/" in line)
     lines[index] = re.sub(r'"[^"]*"', '"not the text"', lines[index], count=1)
     broken.write_text("\n".join(lines) + "\n")
-    bad = runner.invoke(app, ["validate", str(broken)])
+    bad_report = tmp_path / "bad-report.ttl"
+    bad = runner.invoke(app, ["validate", str(broken), "--report", str(bad_report)])
     assert bad.exit_code == 1 and "violation" in bad.output.lower()
+    merged = pyoxigraph.Store()
+    merged.load(path=str(bad_report), format=pyoxigraph.RdfFormat.TURTLE)
+    focus = merged.query(
+        "PREFIX sh: <http://www.w3.org/ns/shacl#> SELECT ?report ?focus WHERE { "
+        "?report a sh:ValidationReport ; sh:conforms false ; sh:result ?r . "
+        "?r sh:resultSeverity sh:Violation ; sh:focusNode ?focus }"
+    )
+    rows = [(row[0].value, row[1].value) for row in focus]
+    assert len({report for report, _ in rows}) == 1  # every graph's results under one report
+    assert any("/mention/" in node for _, node in rows)
     missing = runner.invoke(app, ["validate", str(tmp_path / "none.trig")])
     assert missing.exit_code == 2 and "none.trig" in missing.output
 
