@@ -10,7 +10,8 @@ load average is noted before each one, to say how idle the cores were.
 2. 2 workers vs 1.
 3. LARGE vs SMALL: time and peak RSS; 4. a second, unchanged run over LARGE.
 5. Each named query on the LARGE store: Oxigraph through the library vs rdflib's
-   SPARQL engine on the same data in an rdflib Dataset (with a time limit).
+   SPARQL engine on the same data in an rdflib Dataset (with a time limit); then
+   the questions an analyst asks of it, the named queries narrowed by their parameters.
 6. Per-article SHACL (summed over the run) vs one pySHACL run over the whole graph.
 A profile (py-spy) of a one-worker run over SMALL goes to bench/PROFILE.txt.
 
@@ -44,6 +45,17 @@ from spy_summary import summarise  # noqa: E402
 QUERY_RUNS = 5
 RDFLIB_QUERY_LIMIT = 30  # seconds per rdflib query before it is abandoned
 WHOLE_SHACL_LIMIT = 600  # seconds for pySHACL over the whole graph
+# Named queries narrowed by their parameters, as an analyst asks them of the generated
+# corpus (bench/make_corpus.py draws from these states, places and surnames).
+NARROWED: list[tuple[str, dict[str, str]]] = [
+    ("troop-figures", {"subject": "north korea", "place": "kursk"}),
+    ("casualty-figures", {"subject": "russian"}),
+    ("events-timeline", {"place": "pokrovsk"}),
+    ("speakers", {"speaker": "kovalenko"}),
+    ("shared-entities", {"kind": "Person"}),
+    ("conflicts", {"measure": "TroopCount"}),
+    ("corroborated-figures", {"measure": "TroopCount"}),
+]
 
 
 # -- children: each does one measured thing and prints JSON ------------------------------
@@ -147,19 +159,21 @@ def child_rdflib(out: Path) -> dict[str, Any]:
     return result
 
 
-def child_query(out: Path, name: str, limit: int) -> dict[str, Any]:
+def child_query(out: Path, name: str, limit: int, parameters: str = "{}") -> dict[str, Any]:
     """p50 latency of one named query through the library (a child, so it can be stopped).
 
-    A run slower than `limit` seconds ends the measurement: that run is the answer.
+    `parameters` is a JSON object of the query's parameters. A run slower than `limit`
+    seconds ends the measurement: that run is the answer.
     """
     from etl.queries import named_queries, run_query
     from etl.store import open_store
 
     store, query = open_store(out / "store"), named_queries()[name]
+    values = json.loads(parameters)
     times, rows = [], 0
     for _ in range(QUERY_RUNS):
         clock = time.perf_counter()
-        rows = len(list(run_query(store, query)))
+        rows = len(list(run_query(store, query, values)))
         times.append(time.perf_counter() - clock)
         if times[-1] > limit:
             return {"seconds": f"> {limit} s (one run: {times[-1]:.1f} s)", "rows": rows}
@@ -438,6 +452,29 @@ def _query_table(
     return [*lines, "", f"Named queries under 1 s: {len(under)} of {len(oxigraph)}."]
 
 
+def _narrowed_table(
+    args: argparse.Namespace, narrowed: list[dict[str, Any]], whole: dict[str, Any]
+) -> list[str]:
+    lines = [
+        "### The same store, the queries narrowed by their parameters",
+        "",
+        f"p50 of {QUERY_RUNS} runs, or the first run slower than {args.query_limit} s; "
+        '"every row" is the query with its defaults, from the table above.',
+        "",
+        "| named query | parameters | rows | p50 (ms) | every row (ms) |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    for (name, values), answer in zip(NARROWED, narrowed, strict=True):
+        shown = [
+            a["seconds"] if isinstance(a["seconds"], str) else f"{a['seconds'] * 1000:.1f}"
+            for a in (answer, whole[name])
+        ]
+        given = ", ".join(f"{k}={v!r}" for k, v in values.items())
+        rows = f"{answer['rows']:,}" if "rows" in answer else ""
+        lines.append(f"| {name} | {given} | {rows} | {shown[0]} | {shown[1]} |")
+    return lines
+
+
 def _shacl_table(title: str, per_article: float, rdflib: dict[str, Any]) -> list[str]:
     whole = rdflib["whole_shacl_seconds"]
     lines = [
@@ -457,18 +494,24 @@ def queries(results: Results, args: argparse.Namespace, out: Path, small: dict[s
     """Rows 5 and 6 on the LARGE store; where rdflib cannot hold it, also on SMALL's."""
     from etl.queries import named_queries
 
+    # the child stops itself after a slow run; this limit is for a run that never ends
+    hard_limit = args.query_limit * 3 + 30
+
     def timed(store_out: Path) -> dict[str, Any]:
-        # the child stops itself after a slow run; this limit is for a run that never ends
-        hard_limit = args.query_limit * 3 + 30
         return {
             n: measure("query", store_out, n, args.query_limit, limit=hard_limit)
             for n in named_queries()
         }
 
     oxigraph = timed(out)
+    narrowed = [
+        measure("query", out, n, args.query_limit, json.dumps(v), limit=hard_limit)
+        for n, v in NARROWED
+    ]
     quads = _quads(out)
     rdflib = _rdflib_rows(out, quads, args)
     lines = _query_table("LARGE", args, quads, oxigraph, rdflib)
+    lines += ["", *_narrowed_table(args, narrowed, oxigraph)]
     if results.shacl_in_workers:  # not known with --only-queries
         lines += ["", *_shacl_table("LARGE", results.shacl_in_workers, rdflib)]
     small_out = BENCH / "out" / f"small-{args.small}"
@@ -544,8 +587,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         kind, *rest = args.child
-        if kind == "query":  # a store folder, a query name and a limit in seconds
-            typed: list[Any] = [Path(rest[0]), rest[1], int(rest[2])]
+        if kind == "query":  # a store folder, a query name, a limit in seconds, parameters
+            typed: list[Any] = [Path(rest[0]), rest[1], int(rest[2]), *rest[3:]]
         else:  # folders and a number of workers
             typed = [int(a) if a.isdigit() else Path(a) for a in rest]
         print(json.dumps(CHILDREN[kind](*typed)))

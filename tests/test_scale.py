@@ -138,6 +138,22 @@ def test_a_trace_summary_gives_the_peak_per_tenth_of_the_articles(tmp_path):
     assert all(line.split()[1] == "3.00" for line in tenths)
 
 
+def test_the_query_benchmark_runs_a_question_with_its_parameters(one_worker_run):
+    bench_run = _bench_module("run")
+    every = bench_run.child_query(one_worker_run, "speakers", 60)
+    nobody = bench_run.child_query(one_worker_run, "speakers", 60, json.dumps({"speaker": "zz"}))
+    assert every["rows"] > 0 and nobody["rows"] == 0
+    assert isinstance(every["seconds"], float)
+
+
+def test_the_benchmarks_questions_name_queries_and_parameters_that_exist():
+    from etl.queries import bindings, named_queries
+
+    queries = named_queries()
+    for name, values in _bench_module("run").NARROWED:
+        assert values and bindings(queries[name], values)  # raises on an unknown parameter
+
+
 # -- incremental runs ----------------------------------------------------------------
 
 
