@@ -22,7 +22,8 @@ import hashlib
 import json
 import sqlite3
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,8 @@ CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 # what lets a 100k-article manifest fit on a disk, for about 0.5 ms per article.
 _ENCODING = "zlib"
 _COMPRESSION_LEVEL = 1
+# How long a write waits for another connection to the manifest (a second run, a viewer).
+_BUSY_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,11 @@ class Manifest:
     def __init__(self, out_dir: Path) -> None:
         self.path = out_dir / MANIFEST_FILE
         try:
-            self.db = sqlite3.connect(self.path)
+            self.db = sqlite3.connect(self.path, timeout=_BUSY_SECONDS)
+            # Write-ahead logging: a reader of the manifest (a viewer, a backup, a script)
+            # never blocks the commit a run makes after each chunk; with SQLite's default
+            # journal a long read made that commit fail and the run stop.
+            self.db.execute("PRAGMA journal_mode=WAL")
             self.db.executescript(_SCHEMA)
             self._encode_nquads()
         except sqlite3.Error as exc:
@@ -124,17 +131,26 @@ class Manifest:
 
     def remember(self, key: str, result: ArticleResult) -> None:
         meta = json.dumps(result.metadata_json(), separators=(",", ":"))
-        self.db.execute(
-            "INSERT OR REPLACE INTO articles (key, meta, nquads) VALUES (?, ?, ?)",
-            (key, meta, _compress(result.nquads)),
-        )
+        with self._writing():
+            self.db.execute(
+                "INSERT OR REPLACE INTO articles (key, meta, nquads) VALUES (?, ?, ?)",
+                (key, meta, _compress(result.nquads)),
+            )
 
     def commit(self) -> None:
-        self.db.commit()
+        with self._writing():
+            self.db.commit()
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot write the run manifest: {exc}") from None
 
     def record_run(self, current: Iterable[tuple[str, str, str]], meta: dict[str, Any]) -> None:
         """The store now holds `current` (identifier, key, graph); drop cache rows not in it."""
-        with self.db:
+        with self._writing(), self.db:
             self.db.execute("DELETE FROM current")
             self.db.executemany(
                 "INSERT INTO current (identifier, key, graph) VALUES (?, ?, ?)", current

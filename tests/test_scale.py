@@ -17,7 +17,7 @@ import pyoxigraph
 import pytest
 
 from etl.config import Settings
-from etl.errors import ConfigError
+from etl.errors import ConfigError, StoreError
 from etl.manifest import MANIFEST_FILE, article_key
 from etl.model import Document, Entity, EntityKind, Extraction, Mention
 from etl.pipeline import run_pipeline
@@ -269,6 +269,37 @@ def test_a_damaged_manifest_row_is_extracted_again(corpus, one_worker_run, tmp_p
     assert report.incremental["extracted"] == 1
     assert report.incremental["reloaded_from_manifest"] == ARTICLES - 1
     assert sorted_nquads(out) == sorted_nquads(one_worker_run)
+
+
+def test_a_reader_of_the_manifest_does_not_stop_a_run(corpus, one_worker_run, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(one_worker_run, out)
+    reader = sqlite3.connect(out / MANIFEST_FILE)  # a viewer or a script, part way through
+    reader.execute("BEGIN")
+    assert reader.execute("SELECT key FROM articles").fetchone()
+    try:  # new settings: every article is extracted and committed again
+        report = run_pipeline([corpus], out, Settings(workers=1, include_text=False))
+    finally:
+        reader.close()
+    assert report.incremental["extracted"] == ARTICLES
+    assert len(_stored_nquads(out)) == ARTICLES
+
+
+def test_a_manifest_another_writer_holds_stops_the_run_with_its_name(
+    corpus, one_worker_run, tmp_path, monkeypatch
+):
+    out = tmp_path / "out"
+    shutil.copytree(one_worker_run, out)
+    before = (out / "graph.trig").read_bytes()
+    monkeypatch.setattr("etl.manifest._BUSY_SECONDS", 0.1)
+    writer = sqlite3.connect(out / MANIFEST_FILE, isolation_level=None)
+    writer.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreError, match="manifest.sqlite: cannot write the run manifest"):
+            run_pipeline([corpus], out, Settings(workers=1, include_text=False))
+    finally:
+        writer.close()
+    assert (out / "graph.trig").read_bytes() == before  # the last run's outputs are intact
 
 
 # -- the pieces ----------------------------------------------------------------------
