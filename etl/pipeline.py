@@ -15,13 +15,15 @@ or changed article is extracted (or its N-Quads taken from the manifest) and
 replaces its own named graph; a removed article's graph is removed. The new
 store is built beside the old one (a cheap hard-linked copy) and swapped in at
 the end, so a run that stops half-way leaves the earlier outputs as they were;
-staging folders of runs that were killed are removed by the next run. Lineage
+staging folders of runs that were killed are removed by the next run. One run at
+a time writes to a folder (`.run.lock`); a second stops with an error. Lineage
 between articles is found once the articles are in the store. When nothing
 changed, the store and exports are left untouched.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -30,6 +32,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -80,6 +83,7 @@ LOAD_BYTES = 16 * 2**20
 EXPORTS = {"graph.trig": "trig", "graph.ttl": "ttl"}
 REPORT = "report.html"
 STAGING_PREFIX = ".run-"  # then the process id, so a later run can tell a dead run's folder
+RUN_LOCK = ".run.lock"  # held by the run writing to the folder; it holds that run's pid
 
 
 @dataclass
@@ -349,6 +353,37 @@ def run_pipeline(
     """The whole pipeline; see the module docstring for what is written."""
     sources = list(sources)
     out_dir.mkdir(parents=True, exist_ok=True)
+    with _only_run_in(out_dir):
+        return _run_pipeline(sources, out_dir, settings, progress)
+
+
+@contextmanager
+def _only_run_in(out_dir: Path) -> Iterator[None]:
+    """One run at a time per output folder.
+
+    Two runs into one folder would interleave their writes to the manifest, and the
+    one to finish last would replace the other's store and outputs. The lock is the
+    operating system's (flock): a run that is killed releases it.
+    """
+    with open(out_dir / RUN_LOCK, "a+", encoding="utf-8") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "unknown"
+            raise StoreError(
+                f"{out_dir}: another ckg run (process {holder}) is writing to this folder;"
+                " wait for it to end, or give another --out"
+            ) from None
+        lock.truncate(0)
+        lock.write(f"{os.getpid()}\n")
+        lock.flush()
+        yield
+
+
+def _run_pipeline(
+    sources: list[Path], out_dir: Path, settings: Settings, progress: Progress
+) -> RunReport:
     remove_stale_staging(out_dir)
     timings: dict[str, float] = {}
     manifest = Manifest(out_dir)

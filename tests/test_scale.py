@@ -6,6 +6,7 @@ so that every engine really spreads the work over several tasks.
 
 from __future__ import annotations
 
+import fcntl
 import importlib.util
 import json
 import shutil
@@ -300,6 +301,29 @@ def test_a_manifest_another_writer_holds_stops_the_run_with_its_name(
     finally:
         writer.close()
     assert (out / "graph.trig").read_bytes() == before  # the last run's outputs are intact
+
+
+def test_a_second_run_into_a_folder_in_use_stops_and_leaves_it_alone(
+    corpus, one_worker_run, tmp_path
+):
+    out = tmp_path / "out"
+    shutil.copytree(one_worker_run, out)
+
+    def outputs() -> dict[str, bytes]:
+        files = [p for p in out.iterdir() if p.is_file() and p.suffix != ".lock"]
+        return {p.name: p.read_bytes() for p in files}
+
+    before = outputs()
+    with open(out / ".run.lock", "a+") as held:  # as the first run holds it
+        fcntl.flock(held, fcntl.LOCK_EX)
+        held.truncate(0)
+        held.write("4242\n")
+        held.flush()
+        with pytest.raises(StoreError, match=r"another ckg run \(process 4242\)"):
+            run_pipeline([corpus], out, Settings(workers=1, include_text=False))
+    assert outputs() == before
+    report = run_pipeline([corpus], out, Settings(workers=1))  # the lock is free again
+    assert report.incremental["reused"] == ARTICLES
 
 
 # -- the pieces ----------------------------------------------------------------------
