@@ -296,7 +296,7 @@ def test_a_manifest_another_writer_holds_stops_the_run_with_its_name(
     writer = sqlite3.connect(out / MANIFEST_FILE, isolation_level=None)
     writer.execute("BEGIN EXCLUSIVE")
     try:
-        with pytest.raises(StoreError, match="manifest.sqlite: cannot write the run manifest"):
+        with pytest.raises(StoreError, match=r"manifest\.sqlite: cannot write the run manifest"):
             run_pipeline([corpus], out, Settings(workers=1, include_text=False))
     finally:
         writer.close()
