@@ -365,7 +365,11 @@ def _only_run_in(out_dir: Path) -> Iterator[None]:
     one to finish last would replace the other's store and outputs. The lock is the
     operating system's (flock): a run that is killed releases it.
     """
-    with open(out_dir / RUN_LOCK, "a+", encoding="utf-8") as lock:
+    try:
+        lock = open(out_dir / RUN_LOCK, "a+", encoding="utf-8")  # noqa: SIM115 (with, below)
+    except OSError as exc:
+        raise StoreError(f"{out_dir}: cannot write to the output folder: {exc}") from None
+    with lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

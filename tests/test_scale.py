@@ -326,6 +326,13 @@ def test_a_second_run_into_a_folder_in_use_stops_and_leaves_it_alone(
     assert report.incremental["reused"] == ARTICLES
 
 
+def test_an_output_folder_that_cannot_be_written_stops_the_run_with_its_name(corpus, tmp_path):
+    out = tmp_path / "out"
+    (out / ".run.lock").mkdir(parents=True)  # the lock cannot be opened as a file
+    with pytest.raises(StoreError, match=r"out: cannot write to the output folder"):
+        run_pipeline([corpus], out, Settings(workers=1))
+
+
 # -- the pieces ----------------------------------------------------------------------
 
 
