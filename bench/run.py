@@ -472,7 +472,8 @@ def _narrowed_table(
         given = ", ".join(f"{k}={v!r}" for k, v in values.items())
         rows = f"{answer['rows']:,}" if "rows" in answer else ""
         lines.append(f"| {name} | {given} | {rows} | {shown[0]} | {shown[1]} |")
-    return lines
+    under = [a for a in narrowed if isinstance(a["seconds"], float) and a["seconds"] < 1]
+    return [*lines, "", f"Narrowed questions under 1 s: {len(under)} of {len(narrowed)}."]
 
 
 def _shacl_table(title: str, per_article: float, rdflib: dict[str, Any]) -> list[str]:

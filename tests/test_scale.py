@@ -12,6 +12,7 @@ import json
 import shutil
 import sqlite3
 import zlib
+from argparse import Namespace
 from pathlib import Path
 
 import pyoxigraph
@@ -145,6 +146,19 @@ def test_the_query_benchmark_runs_a_question_with_its_parameters(one_worker_run)
     nobody = bench_run.child_query(one_worker_run, "speakers", 60, json.dumps({"speaker": "zz"}))
     assert every["rows"] > 0 and nobody["rows"] == 0
     assert isinstance(every["seconds"], float)
+
+
+def test_the_narrowed_questions_table_shows_each_beside_its_listing():
+    bench_run = _bench_module("run")
+    slow = {"seconds": "> 60 s (one run: 70.0 s)", "rows": 3}
+    narrowed = [{"seconds": 0.5, "rows": 10}] * (len(bench_run.NARROWED) - 1) + [slow]
+    listings = {name: {"seconds": 2.0, "rows": 100} for name, _ in bench_run.NARROWED}
+    table = bench_run._narrowed_table(Namespace(query_limit=60), narrowed, listings)
+    name, values = bench_run.NARROWED[0]
+    given = ", ".join(f"{k}={v!r}" for k, v in values.items())
+    assert f"| {name} | {given} | 10 | 500.0 | 2000.0 |" in table
+    assert table[-1] == f"Narrowed questions under 1 s: {len(narrowed) - 1} of {len(narrowed)}."
+    assert any("> 60 s (one run: 70.0 s)" in line for line in table)
 
 
 def test_the_benchmarks_questions_name_queries_and_parameters_that_exist():
