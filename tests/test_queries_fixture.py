@@ -357,6 +357,11 @@ def test_conflicts_lists_only_measures_another_article_reports(store: Store) -> 
         "TroopCount"
     }
     assert rows(store, "conflicts", measure="Killed") == []
+    by_iri = rows(store, "conflicts", measure=CKG + "TerritoryShare")
+    assert [(r["measureName"], r["article"]) for r in by_iri] == [
+        ("TerritoryShare", "a.txt"),
+        ("TerritoryShare", "b.txt"),
+    ]
 
 
 def test_corroborated_figures(store: Store) -> None:
