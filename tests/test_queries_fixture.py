@@ -375,6 +375,9 @@ def test_corroborated_figures(store: Store) -> None:
     assert row["articleIds"].split(", ") == ["a.txt", "c.txt"]
     assert set(row["qualifiers"].split(", ")) == {"Approximately", "Exact"}
     assert rows(store, "corroborated-figures", measure="TerritoryShare") == []
+    for measure in ("TroopCount", CKG + "TroopCount"):
+        (narrowed,) = rows(store, "corroborated-figures", measure=measure)
+        assert (narrowed["value"], narrowed["articleIds"]) == (Decimal(11000), "a.txt, c.txt")
 
 
 def test_shared_entities(store: Store) -> None:
