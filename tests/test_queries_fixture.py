@@ -468,6 +468,7 @@ def test_events_timeline(store: Store) -> None:
     ]
     assert len(rows(store, "events-timeline", agent="north korean")) == 2
     assert rows(store, "events-timeline", place="zzz") == []
+    assert rows(store, "events-timeline", eventType="Capture") == []  # none in the fixture
 
 
 def test_events_timeline_undated_last(store: Store) -> None:
