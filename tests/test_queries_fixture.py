@@ -396,6 +396,12 @@ def test_shared_entities(store: Store) -> None:
     assert [r["label"] for r in rows(store, "shared-entities", kind="ArmedForce")] == [
         "Korean People's Army"
     ]
+    places = rows(store, "shared-entities", kind="place")  # any case
+    assert [(r["label"], r["articles"]) for r in places] == [("Kursk Oblast", 3)]
+    people = rows(store, "shared-entities", kind="Person", minArticles=1)
+    assert [(r["label"], r["type"], r["articles"]) for r in people] == [
+        ("Volodymyr Zelensky", "Person", 1)
+    ]
 
 
 def test_speakers(store: Store) -> None:
