@@ -318,28 +318,20 @@ def export(
 ) -> None:
     """Dump the store in an RDF format, or as a property graph (GraphML, Neo4j import CSVs,
     an ACLED-shaped CSV of events and figures)."""
-    from .export import STREAMED, atomic_write, export_store, write_export
+    from .export import stream_export, write_export
     from .store import open_store
 
     store = _call(lambda: open_store(store_dir or DEFAULT_OUT / "store"))
     if fmt in {"graphml", "neo4j", "acled"}:
         _export_property_graph(store, fmt, out_file)
         return
-    if fmt in STREAMED:  # straight from the store to the file: flat memory at any size
-        if out_file is None:
-            _call(lambda: STREAMED[fmt](store, sys.stdout.buffer))
-            sys.stdout.flush()
-        else:
-            _call(lambda: write_export(store, fmt, out_file))
-            err.print(f"wrote {out_file.stat().st_size:,} bytes to {out_file}")
-        return
-    data = _call(lambda: export_store(store, fmt))
+    # straight from the store to the file or stdout: flat memory at any size
     if out_file is None:
-        sys.stdout.buffer.write(data)
+        _call(lambda: stream_export(store, fmt, sys.stdout.buffer))
         sys.stdout.flush()
     else:
-        _call(lambda: atomic_write(out_file, data))
-        err.print(f"wrote {len(data):,} bytes to {out_file}")
+        _call(lambda: write_export(store, fmt, out_file))
+        err.print(f"wrote {out_file.stat().st_size:,} bytes to {out_file}")
 
 
 # --------------------------------------------------------------------------- evaluate

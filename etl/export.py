@@ -25,7 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import BinaryIO, cast
 
-from pyoxigraph import RdfFormat, Store, Triple, serialize
+from pyoxigraph import RdfFormat, Store, serialize
 
 from .errors import CkgError
 from .rdf import PREFIXES
@@ -74,10 +74,6 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 
 _UNION = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
-
-
-def _union_triples(store: Store) -> list[Triple]:
-    return list(store.query(_UNION))  # type: ignore[arg-type]
 
 
 # N-Quads and N-Triples are written sorted, without repeats, so two dumps of the same
@@ -167,36 +163,6 @@ def _stream_ntriples(store: Store, out: BinaryIO) -> None:
     _write_sorted(union, out)
 
 
-def _in_memory(stream: Callable[[Store, BinaryIO], None]) -> Callable[[Store], bytes]:
-    def whole(store: Store) -> bytes:
-        buffer = io.BytesIO()
-        stream(store, buffer)
-        return buffer.getvalue()
-
-    return whole
-
-
-def _trig(store: Store) -> bytes:
-    return store.dump(format=RdfFormat.TRIG, prefixes=PREFIX_MAP) or b""
-
-
-def _turtle(store: Store) -> bytes:
-    return serialize(_union_triples(store), format=RdfFormat.TURTLE, prefixes=PREFIX_MAP) or b""
-
-
-def _jsonld(store: Store) -> bytes:
-    return store.dump(format=RdfFormat.JSON_LD, prefixes=PREFIX_MAP) or b""
-
-
-EXPORTERS: dict[str, Callable[[Store], bytes]] = {
-    "trig": _trig,
-    "nq": _in_memory(_stream_nquads),
-    "ttl": _turtle,
-    "nt": _in_memory(_stream_ntriples),
-    "jsonld": _jsonld,
-}
-
-
 def _stream_trig(store: Store, out: BinaryIO) -> None:
     store.dump(out, format=RdfFormat.TRIG, prefixes=PREFIX_MAP)
 
@@ -220,21 +186,27 @@ STREAMED: dict[str, Callable[[Store, BinaryIO], None]] = {
 }
 
 
+def stream_export(store: Store, fmt: str, out: BinaryIO) -> None:
+    """The store in `fmt` (one of STREAMED), written to `out` as it is made."""
+    _streamer(fmt)(store, out)
+
+
 def write_export(store: Store, fmt: str, path: Path) -> None:
-    """The store in `fmt`, written atomically to `path`; streamed for the STREAMED formats."""
-    if fmt not in STREAMED:
-        atomic_write(path, export_store(store, fmt))
-        return
-    with atomic_output(path) as stream:
-        STREAMED[fmt](store, stream)
+    """The store in `fmt`, streamed atomically to `path`."""
+    stream = _streamer(fmt)  # an unknown format is an error before any file is made
+    with atomic_output(path) as out:
+        stream(store, out)
 
 
 def export_store(store: Store, fmt: str) -> bytes:
-    """The store serialised in `fmt` (one of EXPORTERS)."""
+    """The store in `fmt`, in memory: for small stores and tests."""
+    buffer = io.BytesIO()
+    stream_export(store, fmt, buffer)
+    return buffer.getvalue()
+
+
+def _streamer(fmt: str) -> Callable[[Store, BinaryIO], None]:
     try:
-        exporter = EXPORTERS[fmt]
+        return STREAMED[fmt]
     except KeyError:
-        raise CkgError(
-            f"unknown export format {fmt!r}; use one of {', '.join(EXPORTERS)}"
-        ) from None
-    return exporter(store)
+        raise CkgError(f"unknown export format {fmt!r}; use one of {', '.join(STREAMED)}") from None

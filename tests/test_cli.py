@@ -133,19 +133,36 @@ def test_export_formats_parse(examples_run, tmp_path, fmt, parse_as):
 
 
 @pytest.mark.parametrize("fmt", ["trig", "ttl", "jsonld"])
-def test_streamed_exports_are_the_bytes_of_the_whole_export(examples_run, tmp_path, fmt):
-    from etl.export import export_store
+def test_streamed_exports_are_the_bytes_of_the_whole_serialisation(examples_run, tmp_path, fmt):
+    from etl.export import PREFIX_MAP
     from etl.store import open_store
 
     out, _ = examples_run
+    store = open_store(out / "store")
+    rdf = pyoxigraph.RdfFormat
+    if fmt == "ttl":  # the union of the graphs, serialised in one piece
+        union = list(store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"))
+        whole = pyoxigraph.serialize(union, format=rdf.TURTLE, prefixes=PREFIX_MAP)
+    else:
+        kind = {"trig": rdf.TRIG, "jsonld": rdf.JSON_LD}[fmt]
+        whole = store.dump(format=kind, prefixes=PREFIX_MAP)
     target = tmp_path / f"dump.{fmt}"
     args = ["export", "-f", fmt, "--store", str(out / "store")]
     written = runner.invoke(app, [*args, "--out", str(target)])
     assert written.exit_code == 0, written.output
     printed = runner.invoke(app, args).stdout_bytes
-    whole = export_store(open_store(out / "store"), fmt)
-    assert target.read_bytes() == whole == printed
+    assert whole and target.read_bytes() == whole == printed
     assert f"wrote {len(whole):,} bytes" in written.output
+
+
+def test_export_in_an_unknown_format_names_the_formats_and_writes_nothing(examples_run, tmp_path):
+    out, _ = examples_run
+    target = tmp_path / "new" / "dump.xml"
+    args = ["export", "-f", "xml", "--store", str(out / "store"), "--out", str(target)]
+    result = runner.invoke(app, args)
+    assert result.exit_code != 0
+    assert "unknown export format 'xml'" in result.output and "trig" in result.output
+    assert not target.parent.exists()
 
 
 def test_export_nq_is_sorted_and_stable(examples_run):
