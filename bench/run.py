@@ -29,7 +29,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -312,6 +312,16 @@ def _seconds(value: float | str) -> str:
     return value if isinstance(value, str) else f"{value:.0f}"
 
 
+def _p50_ms(answer: dict[str, Any]) -> str:
+    """A query's p50 in milliseconds, or why there is none ("> 60 s ...")."""
+    p50 = answer["seconds"]
+    return p50 if isinstance(p50, str) else f"{p50 * 1000:.1f}"
+
+
+def _under_a_second(answers: Iterable[dict[str, Any]]) -> int:
+    return sum(1 for a in answers if isinstance(a["seconds"], float) and a["seconds"] < 1)
+
+
 def _gib(value: int) -> str:
     return f"{value / 2**30:.2f}"
 
@@ -441,15 +451,14 @@ def _query_table(
     skipped = f"not run ({quads:,} quads > --rdflib-max-quads)"
     for name, answer in oxigraph.items():
         p50, other = answer["seconds"], rdflib["queries"].get(name, skipped)
-        shown = p50 if isinstance(p50, str) else f"{p50 * 1000:.1f}"
         # the row count tells a long listing from a slow plan
         rows = f"{answer['rows']:,}" if "rows" in answer else ""
         both = isinstance(other, float) and isinstance(p50, float)
         ratio = f"{other / p50:.0f}x" if both else ""
         rdflib_ms = f"{other * 1000:.0f}" if isinstance(other, float) else other
-        lines.append(f"| {name} | {rows} | {shown} | {rdflib_ms} | {ratio} |")
-    under = [n for n, a in oxigraph.items() if isinstance(a["seconds"], float) and a["seconds"] < 1]
-    return [*lines, "", f"Named queries under 1 s: {len(under)} of {len(oxigraph)}."]
+        lines.append(f"| {name} | {rows} | {_p50_ms(answer)} | {rdflib_ms} | {ratio} |")
+    under = _under_a_second(oxigraph.values())
+    return [*lines, "", f"Named queries under 1 s: {under} of {len(oxigraph)}."]
 
 
 def _narrowed_table(
@@ -465,15 +474,12 @@ def _narrowed_table(
         "| --- | --- | ---: | ---: | ---: |",
     ]
     for (name, values), answer in zip(NARROWED, narrowed, strict=True):
-        shown = [
-            a["seconds"] if isinstance(a["seconds"], str) else f"{a['seconds'] * 1000:.1f}"
-            for a in (answer, whole[name])
-        ]
         given = ", ".join(f"{k}={v!r}" for k, v in values.items())
         rows = f"{answer['rows']:,}" if "rows" in answer else ""
-        lines.append(f"| {name} | {given} | {rows} | {shown[0]} | {shown[1]} |")
-    under = [a for a in narrowed if isinstance(a["seconds"], float) and a["seconds"] < 1]
-    return [*lines, "", f"Narrowed questions under 1 s: {len(under)} of {len(narrowed)}."]
+        row = f"| {name} | {given} | {rows} | {_p50_ms(answer)} | {_p50_ms(whole[name])} |"
+        lines.append(row)
+    under = _under_a_second(narrowed)
+    return [*lines, "", f"Narrowed questions under 1 s: {under} of {len(narrowed)}."]
 
 
 def _shacl_table(title: str, per_article: float, rdflib: dict[str, Any]) -> list[str]:

@@ -244,9 +244,7 @@ def _link(a: _Article, b: _Article) -> LineageLink | None:
 
 def _without_common_stock(articles: list[_Article]) -> list[_Article]:
     """Each article without the shingles and names that more than COMMON_ARTICLES share."""
-    every = np.concatenate([a.shingles for a in articles] or [np.empty(0, np.uint64)])
-    values, counts = np.unique(every, return_counts=True)
-    del every
+    values, counts = np.unique(_every_shingle(articles), return_counts=True)
     common = values[counts > COMMON_ARTICLES]
     name_counts: Counter[str] = Counter()
     for article in articles:
@@ -260,6 +258,11 @@ def _without_common_stock(articles: list[_Article]) -> list[_Article]:
         )
         for article in articles
     ]
+
+
+def _every_shingle(articles: Sequence[_Article]) -> Shingles:
+    """Every article's shingles in one array, article after article."""
+    return np.concatenate([a.shingles for a in articles] or [np.empty(0, np.uint64)])
 
 
 def candidate_pairs(articles: Sequence[_Article]) -> Pairs:
@@ -277,17 +280,16 @@ def candidate_pairs(articles: Sequence[_Article]) -> Pairs:
 
 def _shingle_pair_codes(articles: Sequence[_Article]) -> npt.NDArray[np.int64]:
     """The pairs of articles that share a shingle, coded as in `candidate_pairs`."""
-    sizes = [article.shingles.size for article in articles]
-    hashes = np.concatenate([a.shingles for a in articles] or [np.empty(0, np.uint64)])
-    owners = np.repeat(np.arange(len(articles)), sizes)
+    hashes = _every_shingle(articles)
+    owners = np.repeat(np.arange(len(articles)), [a.shingles.size for a in articles])
     order = np.argsort(hashes, kind="stable")  # stable: owners of a shingle stay ascending
     hashes, owners = hashes[order], owners[order]
     starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
-    sizes_of = np.diff(np.r_[starts, hashes.size])
+    holders = np.diff(np.r_[starts, hashes.size])  # how many articles hold each shingle
     codes = [np.empty(0, np.int64)]
-    for size in np.unique(sizes_of[sizes_of >= 2]).tolist():
+    for size in np.unique(holders[holders >= 2]).tolist():
         # every shingle held by `size` articles at once: one row of owners per shingle
-        rows = owners[starts[sizes_of == size][:, None] + np.arange(size)]
+        rows = owners[starts[holders == size][:, None] + np.arange(size)]
         first, second = np.triu_indices(size, k=1)
         codes.append(rows[:, first].ravel() * len(articles) + rows[:, second].ravel())
     return np.concatenate(codes).astype(np.int64)
