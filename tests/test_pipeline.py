@@ -128,6 +128,19 @@ def test_territory_shares_are_comparable_intervals(examples_run):
     assert shares[50.0]["qualifier"].value.endswith("Nearly")
 
 
+def test_territory_figures_are_found_by_the_place_they_are_reported_for(examples_run):
+    # the extractor ties a territory figure to its place (ckg:place), seldom to a subject
+    out, _ = examples_run
+    store = open_store(out / "store")
+    query = named_queries()["territory-figures"]
+    every = list(run_query(store, query, {}))
+    kursk = list(run_query(store, query, {"place": "kursk"}))
+    assert 0 < len(kursk) < len(every)
+    assert all("Kursk" in r["placeLabel"].value for r in kursk)
+    assert {r["place"].value for r in kursk} == {"kursk"}  # the parameter is echoed
+    assert len(list(run_query(store, query, {"subject": "kursk"}))) < len(kursk)
+
+
 def test_two_runs_give_identical_sorted_nquads(examples_run, tmp_path):
     out, _ = examples_run
     run_pipeline([EXAMPLES], tmp_path, Settings())

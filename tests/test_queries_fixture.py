@@ -293,6 +293,8 @@ def test_casualty_figures(store: Store) -> None:
     assert row["speakerLabel"] == "Institute for the Study of War"
     assert len(rows(store, "casualty-figures", subject="korean")) == 1
     assert rows(store, "casualty-figures", subject="zzz") == []
+    assert len(rows(store, "casualty-figures", place="KURSK")) == 1
+    assert rows(store, "casualty-figures", place="donetsk") == []
 
 
 def test_territory_figures(store: Store) -> None:
@@ -306,6 +308,8 @@ def test_territory_figures(store: Store) -> None:
     assert {r["aboutLabel"] for r in result} == {"Kursk Oblast"}
     assert len(rows(store, "territory-figures", subject="kursk")) == 2
     assert rows(store, "territory-figures", subject="zzz") == []
+    # these two are about Kursk Oblast, not reported for a place: `place` is its own test
+    assert rows(store, "territory-figures", place="kursk") == []
 
 
 def test_conflicting_figures(store: Store) -> None:
