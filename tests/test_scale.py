@@ -168,11 +168,12 @@ def test_every_named_query_gives_the_same_rows_in_rdflib_as_in_oxigraph(examples
     out, _ = examples_run
     store, dataset = open_store(out / "store"), engine.load_dataset(out / "graph.trig")
     for name, query in named_queries().items():
-        oxigraph = engine.oxigraph_rows(run_query(store, query))
+        oxigraph = list(engine.oxigraph_rows(run_query(store, query)))
         rdflib = engine.answer(dataset, query)
         assert oxigraph, name  # the examples give every named query something to say
         assert sorted(rdflib) == sorted(oxigraph), name
         assert engine.rows_digest(rdflib) == engine.rows_digest(reversed(oxigraph)), name
+        assert engine.rows_digest(rdflib) != engine.rows_digest(oxigraph[1:]), name
 
 
 def test_the_rdflib_fixes_sort_no_value_first_and_skip_it_in_distinct_aggregates():
@@ -189,16 +190,16 @@ def test_the_rdflib_fixes_sort_no_value_first_and_skip_it_in_distinct_aggregates
         "SELECT (GROUP_CONCAT(DISTINCT ?l; SEPARATOR=',') AS ?ls) "
         "WHERE { ?s <urn:type> ?t OPTIONAL { ?s <urn:label> ?l } }"
     )
+    from rdflib.plugins.sparql import aggregates, evaluate
+
+    sort_key, use_row = evaluate._val, aggregates.Accumulator.use_row
     with engine.sparql_fixes():
         order = [str(row[0]) for row in dataset.query(ordered)]
         labels = {str(row[0]) for row in dataset.query(grouped)}
     assert order == ["urn:a", "urn:b", "urn:c"]
     assert labels in ({"B,C"}, {"C,B"})
     # and rdflib's own functions are back once the block ends
-    from rdflib.plugins.sparql import aggregates, evaluate, evalutils
-
-    assert evaluate._val is evalutils._val
-    assert aggregates.Accumulator.use_row.__name__ == "use_row"
+    assert evaluate._val is sort_key and aggregates.Accumulator.use_row is use_row
 
 
 def test_the_query_table_shows_the_ratio_a_lower_bound_and_whether_rows_agree():
