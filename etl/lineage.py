@@ -21,6 +21,13 @@ from what the store keeps of each article: its text, its evidence sentences and 
 surface forms of the people it mentions. So it covers articles reused from an earlier
 run as well as new ones, and needs the text (not available with `--no-text`).
 
+Lineage compares every article with every other it shares something with, across the
+whole store, so what it holds is kept on disk in a working folder (`_Workspace`): each
+article is read once, its shingles are written to files by their leading bits, and what a
+comparison needs of it (names, the words around them, dates) to a SQLite table. Pairs are
+then found one file of shingles at a time, and compared one range of articles at a time,
+so memory stays about the same from a hundred articles to a hundred thousand.
+
 A linked pair becomes `derived prov:wasDerivedFrom source` with a qualified
 `prov:Derivation` that carries the similarity and the kind of evidence, in the named
 graph `id:graph/lineage` (see docs/graph.md). Which side is derived: the later
@@ -31,13 +38,19 @@ sorts last, so that the output stays deterministic.
 
 from __future__ import annotations
 
+import itertools
+import pickle
 import re
-from collections import Counter, defaultdict
+import sqlite3
+import tempfile
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from hashlib import blake2b
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -63,8 +76,17 @@ COMMON_ARTICLES = 20
 COPIED = "CopiedPassages"
 REWRITTEN = "RewrittenPassage"
 
+# The working files: shingles go to one of SHINGLE_FILES files by their hash (every
+# copy of a shingle lands in the same file, so its holders are counted there), and pairs
+# are compared RANGE_ARTICLES first articles at a time. What is in memory at once is one
+# file's shingles, one range's pairs and its articles, and SPILL_BYTES waiting to be written.
+SHINGLE_FILES = 64
+RANGE_ARTICLES = 4096
+SPILL_BYTES = 16 * 2**20
+
 Shingles = npt.NDArray[np.uint64]  # sorted, distinct hashes of an article's 5-word runs
-Pairs = npt.NDArray[np.int64]  # rows (i, j), i < j, of article indexes
+_SHINGLE = np.dtype([("hash", "<u8"), ("owner", "<u4")])  # owner: the article's index
+_PAIR = np.dtype([("code", "<i8"), ("shared", "<u4")])  # code: i * articles + j, i < j
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 # Function words carry no content: two passages sharing only these are not alike.
 # spaCy's English list is plain data; importing it loads no model.
@@ -84,32 +106,16 @@ class LineageLink:
 
 
 @dataclass(frozen=True)
-class _Article:
-    """What lineage keeps of an article: tens of thousands are held at once, so the
-    sentences are bounds in an array rather than objects."""
+class _Compared:
+    """What comparing a pair needs of one article, read back from the workspace."""
 
     id: str
     identifier: str
     issued: date | None
-    text: str
-    sentences: npt.NDArray[np.int64]  # rows (begin, end), in the article's order
-    shingles: Shingles
-    private_people: dict[str, str]  # label -> entity key, persons not from the gazetteer
-    # An article meets many others: where a name occurs in it, and the content words
-    # around each occurrence, are found once rather than once per pair.
-    _spans: dict[str, list[tuple[int, int]]] = field(default_factory=dict, compare=False)
-    _passages: dict[tuple[int, int], set[str]] = field(default_factory=dict, compare=False)
-
-    def name_spans(self, name: str) -> list[tuple[int, int]]:
-        if name not in self._spans:
-            self._spans[name] = _name_spans(self.text, name) if name in self.text else []
-        return self._spans[name]
-
-    def passage_words(self, begin: int, end: int) -> set[str]:
-        """Content words of the sentence holding [begin, end) and its neighbours."""
-        if (begin, end) not in self._passages:
-            self._passages[begin, end] = content_words(_passage_around(self, begin, end))
-        return self._passages[begin, end]
+    people: dict[str, str]  # label -> person, the private persons it names
+    # label -> the content words around each occurrence of the name, for every private
+    # name of the corpus that the article holds (its own, and others' it mentions)
+    passages: dict[str, list[set[str]]]
 
 
 def words(text: str) -> list[str]:
@@ -138,15 +144,14 @@ def shingle_hashes(text: str) -> Shingles:
     return np.unique(np.array(digests, dtype=np.uint64))
 
 
-def shared(a: Shingles, b: Shingles) -> int:
-    return int(np.intersect1d(a, b, assume_unique=True).size)
-
-
 def containment(a: Shingles, b: Shingles) -> float:
     """Share of the smaller set found in the other (0 when either is empty)."""
-    if not a.size or not b.size:
-        return 0.0
-    return shared(a, b) / min(a.size, b.size)
+    common = int(np.intersect1d(a, b, assume_unique=True).size)
+    return _containment(common, a.size, b.size)
+
+
+def _containment(common: int, size_a: int, size_b: int) -> float:
+    return common / min(size_a, size_b) if size_a and size_b else 0.0
 
 
 def content_words(text: str) -> set[str]:
@@ -162,40 +167,13 @@ def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a or b else 0.0
 
 
-def _prepare(extraction: Extraction) -> _Article:
-    private = {
-        entity.label: entity.key
-        for entity in extraction.entities
-        if entity.kind is EntityKind.PERSON
-        and not entity.from_gazetteer
-        and is_proper_name(entity.label)
-    }
-    bounds = [(sentence.begin, sentence.end) for sentence in extraction.sentences]
-    return _article(extraction.document, bounds, private)
-
-
-def _article(
-    document: Document, sentences: Sequence[tuple[int, int]], private: dict[str, str]
-) -> _Article:
-    return _Article(
-        id=document.id,
-        identifier=document.identifier,
-        issued=document.issued,
-        text=document.text,
-        sentences=np.array(sentences, dtype=np.int64).reshape(-1, 2),
-        shingles=shingle_hashes(document.text),
-        private_people=private,
-    )
-
-
-def _passage_around(article: _Article, begin: int, end: int) -> str:
+def _passage_around(text: str, sentences: Sequence[tuple[int, int]], begin: int, end: int) -> str:
     """The sentence holding [begin, end) and its neighbours; a fixed window without sentences."""
-    sentences = article.sentences.tolist()
     for index, (s_begin, s_end) in enumerate(sentences):
         if s_begin <= begin < s_end or begin <= s_begin < end:
             window = sentences[max(0, index - 1) : index + 2]
-            return article.text[window[0][0] : window[-1][1]]
-    return article.text[max(0, begin - 300) : end + 300]
+            return text[window[0][0] : window[-1][1]]
+    return text[max(0, begin - 300) : end + 300]
 
 
 def _name_spans(text: str, name: str) -> list[tuple[int, int]]:
@@ -203,135 +181,344 @@ def _name_spans(text: str, name: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in pattern.finditer(text)]
 
 
-def _rewritten_passage_similarity(a: _Article, b: _Article) -> float:
-    """Best content-word overlap of two passages that name the same private person."""
-    best = 0.0
-    for name in sorted(set(a.private_people) | set(b.private_people)):
-        spans_b = b.name_spans(name)
-        for begin_a, end_a in a.name_spans(name) if spans_b else []:
-            passage_a = a.passage_words(begin_a, end_a)
-            for begin_b, end_b in spans_b:
-                best = max(best, jaccard(passage_a, b.passage_words(begin_b, end_b)))
-    return best
+class _Names:
+    """Every private name of the corpus, found in a text by its words."""
+
+    def __init__(self, labels: Iterable[str]) -> None:
+        self.words = {label: frozenset(words(label)) for label in labels}
+        self.by_word: dict[str, list[str]] = defaultdict(list)
+        for label, label_words in self.words.items():
+            for word in label_words:
+                self.by_word[word].append(label)
+
+    def held_by(self, text: str) -> set[str]:
+        """The names whose words are all words of `text` and which occur in it as written."""
+        text_words = set(words(text))
+        found: set[str] = set()
+        for word in text_words.intersection(self.by_word):
+            for label in self.by_word[word]:
+                if label not in found and self.words[label] <= text_words and label in text:
+                    found.add(label)
+        return found
 
 
-def _orient(a: _Article, b: _Article) -> tuple[_Article, _Article]:
-    """(derived, source) of a linked pair; see the module docstring for the rule."""
-    issued_a, issued_b = a.issued, b.issued
-    if issued_a and issued_b and issued_a != issued_b:
-        return (a, b) if issued_a > issued_b else (b, a)
-    common = shared(a.shingles, b.shingles)
-    share_a = common / a.shingles.size if a.shingles.size else 0.0
-    share_b = common / b.shingles.size if b.shingles.size else 0.0
-    if share_a != share_b:
-        return (a, b) if share_a > share_b else (b, a)
-    return (a, b) if a.identifier > b.identifier else (b, a)
+class _Spill:
+    """Records appended to one of several files, then read back one file at a time."""
+
+    def __init__(self, folder: Path, files: int, dtype: np.dtype) -> None:
+        folder.mkdir()
+        self.paths = [folder / f"{number}.bin" for number in range(files)]
+        self.dtype = dtype
+        self.waiting: list[list[npt.NDArray[np.void]]] = [[] for _ in self.paths]
+        self.waiting_bytes = 0
+
+    def add(self, records: npt.NDArray[np.void], file_of: npt.NDArray[np.int64]) -> None:
+        """Append each record to the file `file_of` names, keeping their order in each file."""
+        order = np.argsort(file_of, kind="stable")
+        records, file_of = records[order], file_of[order]
+        bounds = np.searchsorted(file_of, np.arange(len(self.paths) + 1))
+        for number, (begin, end) in enumerate(itertools.pairwise(bounds.tolist())):
+            if end > begin:
+                self.waiting[number].append(records[begin:end])
+        self.waiting_bytes += records.nbytes
+        if self.waiting_bytes >= SPILL_BYTES:
+            self._write()
+
+    def _write(self) -> None:
+        for path, waiting in zip(self.paths, self.waiting, strict=True):
+            if waiting:
+                with path.open("ab") as file:
+                    np.concatenate(waiting).tofile(file)
+                waiting.clear()
+        self.waiting_bytes = 0
+
+    def files(self) -> Iterator[npt.NDArray[np.void]]:
+        self._write()
+        for path in self.paths:
+            if path.exists():
+                yield np.fromfile(path, dtype=self.dtype)
 
 
-def _link(a: _Article, b: _Article) -> LineageLink | None:
-    copied = containment(a.shingles, b.shingles)
+_SCHEMA = """
+PRAGMA journal_mode = OFF;
+PRAGMA synchronous = OFF;
+CREATE TABLE people (article TEXT, label TEXT, person TEXT, PRIMARY KEY (article, label));
+CREATE TABLE sentences (article TEXT, begin INTEGER, end INTEGER);
+CREATE TABLE articles (idx INTEGER PRIMARY KEY, compared BLOB);
+CREATE TABLE owned (idx INTEGER, label TEXT, person TEXT);
+CREATE TABLE held (label TEXT, idx INTEGER);
+CREATE TABLE public (person TEXT PRIMARY KEY);
+"""
+_NAME_PAIRS = """
+SELECT DISTINCT MIN(owned.idx, held.idx), MAX(owned.idx, held.idx)
+FROM owned JOIN held ON held.label = owned.label
+WHERE held.idx != owned.idx AND owned.person NOT IN public
+"""
+
+# Rows that go into the workspace, whatever the articles come from.
+PersonRow = tuple[str, str, str]  # article key, label, person: a private person it names
+SentenceRow = tuple[str, int, int]  # article key, begin, end
+ArticleRow = tuple[str, Document]  # article key, the article
+
+
+class _Workspace:
+    """Lineage's working data, on disk: articles go in once, pairs come out range by range."""
+
+    def __init__(self, folder: Path) -> None:
+        self.db = sqlite3.connect(folder / "lineage.sqlite")
+        self.db.executescript(_SCHEMA)
+        self.shingles = _Spill(folder / "shingles", SHINGLE_FILES, _SHINGLE)
+        self.folder = folder
+        self.count = 0
+        self.sizes = np.zeros(0, np.int64)  # shingles per article, common stock left out
+        self.public: set[str] = set()  # persons named in more than COMMON_ARTICLES articles
+        self.private_labels: set[str] = set()  # the names of the other persons
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- in: every article once ------------------------------------------------------
+    def read(
+        self,
+        people: Iterable[PersonRow],
+        sentences: Iterable[SentenceRow],
+        articles: Iterable[ArticleRow],
+    ) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO people VALUES (?, ?, ?)", people)
+        self.db.executemany("INSERT INTO sentences VALUES (?, ?, ?)", sentences)
+        self.db.execute("CREATE INDEX sentences_by_article ON sentences (article)")
+        names = _Names(label for (label,) in self.db.execute("SELECT DISTINCT label FROM people"))
+        for key, document in articles:
+            self._add(key, document, names)
+        self.db.execute("CREATE INDEX held_by_label ON held (label)")
+        self.db.execute(
+            "INSERT INTO public SELECT person FROM owned GROUP BY person"
+            " HAVING COUNT(DISTINCT idx) > ?",
+            (COMMON_ARTICLES,),
+        )
+        self.public = {person for (person,) in self.db.execute("SELECT person FROM public")}
+        self.private_labels = {
+            label
+            for (label,) in self.db.execute(
+                "SELECT DISTINCT label FROM owned WHERE person NOT IN public"
+            )
+        }
+        self.db.commit()
+
+    def _add(self, key: str, document: Document, names: _Names) -> None:
+        index, text = self.count, document.text
+        self.count += 1
+        people = dict(self.db.execute("SELECT label, person FROM people WHERE article = ?", (key,)))
+        bounds = self.db.execute(
+            "SELECT begin, end FROM sentences WHERE article = ? ORDER BY begin, end", (key,)
+        ).fetchall()
+        held = names.held_by(text)
+        passages = {}
+        for label in sorted(held | set(people)):
+            spans = _name_spans(text, label) if label in text else []
+            if spans:
+                passages[label] = [content_words(_passage_around(text, bounds, *s)) for s in spans]
+        compared = _Compared(document.id, document.identifier, document.issued, people, passages)
+        self.db.execute("INSERT INTO articles VALUES (?, ?)", (index, pickle.dumps(compared)))
+        self.db.executemany(
+            "INSERT INTO owned VALUES (?, ?, ?)", [(index, *p) for p in people.items()]
+        )
+        self.db.executemany("INSERT INTO held VALUES (?, ?)", [(label, index) for label in held])
+        hashes = shingle_hashes(text)
+        records = np.empty(hashes.size, _SHINGLE)
+        records["hash"], records["owner"] = hashes, index
+        self.shingles.add(records, (hashes % np.uint64(SHINGLE_FILES)).astype(np.int64))
+
+    # -- out: the pairs worth comparing ----------------------------------------------
+    def candidates(self) -> Iterator[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]:
+        """Pairs that share a 5-gram, or where one names a private person whose name the
+        other holds: (codes, shared shingles) for one range of first articles at a time,
+        sorted by code. A pair is coded as i * count + j, i < j."""
+        ranges = max(1, -(-self.count // RANGE_ARTICLES))
+        pairs = _Spill(self.folder / "pairs", ranges, _PAIR)
+        self.sizes = np.zeros(self.count, np.int64)
+        for records in self.shingles.files():
+            self._spill_pairs(pairs, *self._shingle_pairs(records))
+        rows = self.db.execute(_NAME_PAIRS)
+        while named := rows.fetchmany(65_536):
+            indexes = np.array(named, np.int64)
+            codes = indexes[:, 0] * self.count + indexes[:, 1]
+            self._spill_pairs(pairs, codes, np.zeros(codes.size, np.int64))  # no shingle shared
+        for records in pairs.files():
+            order = np.argsort(records["code"], kind="stable")
+            codes, shared = records["code"][order], records["shared"][order].astype(np.int64)
+            starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+            yield codes[starts], np.add.reduceat(shared, starts)
+
+    def _shingle_pairs(
+        self, records: npt.NDArray[np.void]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Count one file's shingles: each article's (into `sizes`), and each pair's held in
+        common (returned as codes and counts)."""
+        order = np.argsort(records["hash"], kind="stable")  # stable: owners stay ascending
+        hashes, owners = records["hash"][order], records["owner"][order].astype(np.int64)
+        starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
+        holders = np.diff(np.r_[starts, hashes.size])  # how many articles hold each shingle
+        kept = np.repeat(holders <= COMMON_ARTICLES, holders)
+        self.sizes += np.bincount(owners[kept], minlength=self.count)
+        codes = [np.empty(0, np.int64)]
+        for size in range(2, COMMON_ARTICLES + 1):
+            # every shingle held by `size` articles at once: one row of owners per shingle
+            rows = owners[starts[holders == size][:, None] + np.arange(size)]
+            first, second = np.triu_indices(size, k=1)
+            codes.append(rows[:, first].ravel() * self.count + rows[:, second].ravel())
+        return np.unique(np.concatenate(codes), return_counts=True)
+
+    def _spill_pairs(
+        self, pairs: _Spill, codes: npt.NDArray[np.int64], shared: npt.NDArray[np.int64]
+    ) -> None:
+        records = np.empty(codes.size, _PAIR)
+        records["code"], records["shared"] = codes, shared
+        pairs.add(records, codes // self.count // RANGE_ARTICLES)
+
+    def articles(self, indexes: Iterable[int]) -> dict[int, _Compared]:
+        """What comparing needs of these articles, read back in one pass over the table."""
+        wanted = sorted(set(indexes))
+        found: dict[int, _Compared] = {}
+        for start in range(0, len(wanted), 500):  # SQLite limits the parameters of one query
+            block = wanted[start : start + 500]
+            marks = ",".join("?" * len(block))
+            query = f"SELECT idx, compared FROM articles WHERE idx IN ({marks})"
+            found.update((i, self._private(blob)) for i, blob in self.db.execute(query, block))
+        return found
+
+    def _private(self, blob: bytes) -> _Compared:
+        """An article with only what concerns private persons: a person named in more than
+        COMMON_ARTICLES articles is public, whatever the gazetteer says, and links nothing."""
+        compared: _Compared = pickle.loads(blob)
+        people = {label: p for label, p in compared.people.items() if p not in self.public}
+        passages = {
+            label: around
+            for label, around in compared.passages.items()
+            if label in self.private_labels
+        }
+        return replace(compared, people=people, passages=passages)
+
+
+def _workspace_rows(
+    extractions: Sequence[Extraction],
+) -> tuple[list[PersonRow], list[SentenceRow], list[ArticleRow]]:
+    """The rows `_Workspace.read` takes, from extractions (keyed by document id)."""
+    people = [
+        (extraction.document.id, entity.label, entity.key)
+        for extraction in extractions
+        for entity in extraction.entities
+        if entity.kind is EntityKind.PERSON
+        and not entity.from_gazetteer
+        and is_proper_name(entity.label)
+    ]
+    sentences = [
+        (extraction.document.id, sentence.begin, sentence.end)
+        for extraction in extractions
+        for sentence in extraction.sentences
+    ]
+    articles = [(extraction.document.id, extraction.document) for extraction in extractions]
+    return people, sentences, articles
+
+
+@contextmanager
+def _workspace(parent: Path | None) -> Iterator[_Workspace]:
+    with tempfile.TemporaryDirectory(dir=parent, prefix="lineage-") as folder:
+        space = _Workspace(Path(folder))
+        try:
+            yield space
+        finally:
+            space.close()
+
+
+def find_lineage(extractions: Iterable[Extraction]) -> list[LineageLink]:
+    """Every linked pair among the articles, sorted by derived then source identifier."""
+    with _workspace(None) as space:
+        space.read(*_workspace_rows(list(extractions)))
+        return _links(space)
+
+
+def compared_pairs(extractions: Iterable[Extraction]) -> list[tuple[str, str]]:
+    """The pairs of articles (by identifier, in input order) that lineage compares at all."""
+    with _workspace(None) as space:
+        space.read(*_workspace_rows(list(extractions)))
+        pairs = []
+        for codes, _ in space.candidates():
+            first, second = np.divmod(codes, space.count)
+            articles = space.articles(np.r_[first, second].tolist())
+            pairs += [
+                (articles[i].identifier, articles[j].identifier)
+                for i, j in zip(first.tolist(), second.tolist(), strict=True)
+            ]
+        return pairs
+
+
+def _links(space: _Workspace) -> list[LineageLink]:
+    links: list[LineageLink] = []
+    for codes, shared in space.candidates():
+        links += _compare_range(space, codes, shared)
+    return sorted(links, key=lambda link: (link.derived_identifier, link.source_identifier))
+
+
+def _compare_range(
+    space: _Workspace, codes: npt.NDArray[np.int64], shared: npt.NDArray[np.int64]
+) -> Iterator[LineageLink]:
+    """Compare one range's pairs: its first articles read at once, the second ones a block
+    of RANGE_ARTICLES at a time, so each article is read once per range."""
+    first, second = np.divmod(codes, space.count)
+    firsts = space.articles(first.tolist())
+    order = np.argsort(second, kind="stable")
+    first, second, shared = first[order], second[order], shared[order]
+    block_of = second // RANGE_ARTICLES
+    starts = np.flatnonzero(np.r_[True, block_of[1:] != block_of[:-1]])
+    for begin, end in zip(starts.tolist(), [*starts[1:].tolist(), second.size], strict=True):
+        seconds = space.articles(second[begin:end].tolist())
+        for i, j, common in zip(
+            first[begin:end].tolist(),
+            second[begin:end].tolist(),
+            shared[begin:end].tolist(),
+            strict=True,
+        ):
+            sizes = int(space.sizes[i]), int(space.sizes[j])
+            link = _link(firsts[i], seconds[j], common, sizes)
+            if link is not None:
+                yield link
+
+
+def _link(a: _Compared, b: _Compared, common: int, sizes: tuple[int, int]) -> LineageLink | None:
+    copied = _containment(common, *sizes)
     if copied >= COPY_THRESHOLD:
         similarity, basis = copied, COPIED
     else:
         similarity, basis = _rewritten_passage_similarity(a, b), REWRITTEN
         if similarity < PARAPHRASE_THRESHOLD:
             return None
-    derived, source = _orient(a, b)
+    shares = (common / sizes[0] if sizes[0] else 0.0, common / sizes[1] if sizes[1] else 0.0)
+    derived, source = _orient(a, b, shares)
     return LineageLink(
         derived.id, source.id, round(similarity, 4), basis, derived.identifier, source.identifier
     )
 
 
-def _without_common_stock(articles: list[_Article]) -> list[_Article]:
-    """Each article without the shingles and names that more than COMMON_ARTICLES share."""
-    values, counts = np.unique(_every_shingle(articles), return_counts=True)
-    common = values[counts > COMMON_ARTICLES]
-    name_counts: Counter[str] = Counter()
-    for article in articles:
-        name_counts.update(set(article.private_people.values()))
-    public = {key for key, count in name_counts.items() if count > COMMON_ARTICLES}
-    return [
-        replace(
-            article,
-            shingles=np.setdiff1d(article.shingles, common, assume_unique=True),
-            private_people={n: k for n, k in article.private_people.items() if k not in public},
-        )
-        for article in articles
-    ]
+def _rewritten_passage_similarity(a: _Compared, b: _Compared) -> float:
+    """Best content-word overlap of two passages that name the same private person."""
+    best = 0.0
+    for name in (a.people.keys() | b.people.keys()) & a.passages.keys() & b.passages.keys():
+        for passage_a in a.passages[name]:
+            for passage_b in b.passages[name]:
+                best = max(best, jaccard(passage_a, passage_b))
+    return best
 
 
-def _every_shingle(articles: Sequence[_Article]) -> Shingles:
-    """Every article's shingles in one array, article after article."""
-    return np.concatenate([a.shingles for a in articles] or [np.empty(0, np.uint64)])
-
-
-def candidate_pairs(articles: Sequence[_Article]) -> Pairs:
-    """Index pairs worth comparing, as rows (i, j) with i < j, sorted: they share a 5-gram,
-    or one names a private person whose name occurs in the other. Sorting every shingle
-    with its article, and an index of the words of private names, keep this from growing
-    with the square of the corpus for articles that have nothing in common."""
-    count = len(articles)
-    codes = [_shingle_pair_codes(articles), _name_pair_codes(articles)]
-    # a pair (i, j) as the one number i * count + j: millions of them take 8 bytes each,
-    # where a set of tuples took about 80
-    unique = np.unique(np.concatenate(codes))
-    return np.column_stack([unique // count, unique % count]).astype(np.int64)
-
-
-def _shingle_pair_codes(articles: Sequence[_Article]) -> npt.NDArray[np.int64]:
-    """The pairs of articles that share a shingle, coded as in `candidate_pairs`."""
-    hashes = _every_shingle(articles)
-    owners = np.repeat(np.arange(len(articles)), [a.shingles.size for a in articles])
-    order = np.argsort(hashes, kind="stable")  # stable: owners of a shingle stay ascending
-    hashes, owners = hashes[order], owners[order]
-    starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
-    holders = np.diff(np.r_[starts, hashes.size])  # how many articles hold each shingle
-    codes = [np.empty(0, np.int64)]
-    for size in np.unique(holders[holders >= 2]).tolist():
-        # every shingle held by `size` articles at once: one row of owners per shingle
-        rows = owners[starts[holders == size][:, None] + np.arange(size)]
-        first, second = np.triu_indices(size, k=1)
-        codes.append(rows[:, first].ravel() * len(articles) + rows[:, second].ravel())
-    return np.concatenate(codes).astype(np.int64)
-
-
-def _name_pair_codes(articles: Sequence[_Article]) -> npt.NDArray[np.int64]:
-    """The pairs where one article names a private person whose name the other holds."""
-    name_words = {w for a in articles for name in a.private_people for w in words(name)}
-    by_word: dict[str, set[int]] = defaultdict(set)
-    for index, article in enumerate(articles):
-        for word in name_words.intersection(words(article.text)):
-            by_word[word].add(index)
-    codes: set[int] = set()
-    for index, article in enumerate(articles):
-        for name in article.private_people:
-            postings = [by_word.get(word, set()) for word in words(name)]
-            for other in set.intersection(*postings) if postings else set():
-                if other != index and name in articles[other].text:
-                    codes.add(min(index, other) * len(articles) + max(index, other))
-    return np.array(sorted(codes), dtype=np.int64)
-
-
-def find_lineage(extractions: Iterable[Extraction]) -> list[LineageLink]:
-    """Every linked pair among the articles, sorted by derived then source identifier."""
-    return _lineage([_prepare(e) for e in extractions])
-
-
-def _lineage(articles: list[_Article]) -> list[LineageLink]:
-    articles = _without_common_stock(sorted(articles, key=lambda a: a.identifier))
-    links = [
-        link
-        for i, j in _each_pair(candidate_pairs(articles))
-        if (link := _link(articles[i], articles[j])) is not None
-    ]
-    return sorted(links, key=lambda link: (link.derived_identifier, link.source_identifier))
-
-
-def _each_pair(pairs: Pairs, block: int = 65_536) -> Iterator[list[int]]:
-    """The pairs as [i, j] of Python ints, a block at a time: a list of millions of pairs
-    at once would take as much memory as the array saved."""
-    for start in range(0, len(pairs), block):
-        yield from pairs[start : start + block].tolist()
+def _orient(a: _Compared, b: _Compared, shares: tuple[float, float]) -> tuple[_Compared, _Compared]:
+    """(derived, source) of a linked pair; see the module docstring for the rule. `shares`
+    are the shares of each article's shingles found in the other."""
+    issued_a, issued_b = a.issued, b.issued
+    if issued_a and issued_b and issued_a != issued_b:
+        return (a, b) if issued_a > issued_b else (b, a)
+    if shares[0] != shares[1]:
+        return (a, b) if shares[0] > shares[1] else (b, a)
+    return (a, b) if a.identifier > b.identifier else (b, a)
 
 
 def lineage_graph_iri(settings: Settings) -> URIRef:
@@ -382,26 +569,32 @@ SELECT DISTINCT ?article ?person ?anchor WHERE {
 }"""
 
 
-def lineage_from_store(store: Store, settings: Settings) -> Graph:
-    """The lineage graph of every article in `store` (see the module docstring)."""
-    return lineage_graph(_lineage(_stored_articles(store, settings)), settings)
+def lineage_from_store(store: Store, settings: Settings, workdir: Path | None = None) -> Graph:
+    """The lineage graph of every article in `store` (see the module docstring); the
+    working files go in a temporary folder in `workdir` (the system's by default)."""
+    with _workspace(workdir) as space:
+        space.read(
+            _stored_people(store, settings), _stored_sentences(store), _stored_articles(store)
+        )
+        return lineage_graph(_links(space), settings)
 
 
-def _stored_articles(store: Store, settings: Settings) -> list[_Article]:
-    """What lineage reads of each stored article."""
-    sentences: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for row in store.query(_SENTENCES):  # type: ignore[union-attr]
-        sentences[row["article"].value].append((int(row["begin"].value), int(row["end"].value)))
+def _stored_people(store: Store, settings: Settings) -> Iterator[PersonRow]:
     public = {settings.base_iri + "entity/" + key for key in load_gazetteer().entities}
-    private: dict[str, dict[str, str]] = defaultdict(dict)
     for row in store.query(_PEOPLE):  # type: ignore[union-attr]
         person, label = row["person"].value, row["anchor"].value
         if person not in public and is_proper_name(label):
-            private[row["article"].value][label] = person
-    articles = []
+            yield row["article"].value, label, person
+
+
+def _stored_sentences(store: Store) -> Iterator[SentenceRow]:
+    for row in store.query(_SENTENCES):  # type: ignore[union-attr]
+        yield row["article"].value, int(row["begin"].value), int(row["end"].value)
+
+
+def _stored_articles(store: Store) -> Iterator[ArticleRow]:
     for row in store.query(_ARTICLES):  # type: ignore[union-attr]
-        iri, text = row["article"].value, row["text"].value
-        issued = row["issued"]
+        text, issued = row["text"].value, row["issued"]
         document = Document(
             id=row["sha"].value,
             identifier=row["identifier"].value,
@@ -409,9 +602,7 @@ def _stored_articles(store: Store, settings: Settings) -> list[_Article]:
             regions=((0, len(text)),),
             issued=_date(issued.value) if issued is not None else None,
         )
-        bounds = sorted(sentences.pop(iri, []))
-        articles.append(_article(document, bounds, private.pop(iri, {})))
-    return articles
+        yield row["article"].value, document
 
 
 def _date(value: str) -> date | None:

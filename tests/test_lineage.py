@@ -15,6 +15,7 @@ from etl.config import Settings
 from etl.lineage import (
     COPIED,
     REWRITTEN,
+    compared_pairs,
     containment,
     find_lineage,
     lineage_graph,
@@ -201,24 +202,92 @@ def test_seeds_rewrite_is_found_and_nothing_else(seeds_run: tuple[Path, RunRepor
 
 
 def test_only_articles_with_something_in_common_are_compared() -> None:
-    from etl.lineage import _prepare, candidate_pairs
-
     articles = [
-        _prepare(_extraction("a.txt", WIRE)),
-        _prepare(_extraction("b.txt", REPRINT)),
-        _prepare(_extraction("c.txt", UNRELATED)),
-        _prepare(_extraction("d.txt", QUOTE, (("Ostap Vernyhora", False),))),
-        _prepare(_extraction("e.txt", PARAPHRASE)),  # names him, though not extracted
+        _extraction("a.txt", WIRE),
+        _extraction("b.txt", REPRINT),
+        _extraction("c.txt", UNRELATED),
+        _extraction("d.txt", QUOTE, (("Ostap Vernyhora", False),)),
+        _extraction("e.txt", PARAPHRASE),  # names him, though not extracted
     ]
-    assert candidate_pairs(articles).tolist() == [[0, 1], [3, 4]]
+    assert compared_pairs(articles) == [("a.txt", "b.txt"), ("d.txt", "e.txt")]
 
 
 def test_a_name_whose_words_are_scattered_in_the_other_article_is_no_reason_to_compare() -> None:
-    from etl.lineage import _prepare, candidate_pairs
-
     scattered = "The Vernyhora farm lies east of the river. Ostap, a neighbour, keeps bees there."
     articles = [
-        _prepare(_extraction("d.txt", QUOTE, (("Ostap Vernyhora", False),))),
-        _prepare(_extraction("f.txt", scattered)),
+        _extraction("d.txt", QUOTE, (("Ostap Vernyhora", False),)),
+        _extraction("f.txt", scattered),
     ]
-    assert candidate_pairs(articles).tolist() == []
+    assert compared_pairs(articles) == []
+
+
+def _corpus() -> list[Extraction]:
+    """Copies, a paraphrase around a private name, and articles with nothing in common."""
+    vernyhora = (("Ostap Vernyhora", False),)
+    return [
+        _extraction("a-wire.txt", WIRE, issued=date(2024, 5, 1)),
+        _extraction("b-reprint.txt", REPRINT, issued=date(2024, 5, 2)),
+        _extraction("c-digest.txt", "In brief. " + REPRINT[:200]),
+        _extraction("d-quote.txt", QUOTE, vernyhora),
+        _extraction("e-paraphrase.txt", PARAPHRASE, vernyhora),
+        _extraction("f-fair.txt", UNRELATED),
+        _extraction("g-mention.txt", "Ostap Vernyhora was not reached. " + UNRELATED),
+    ]
+
+
+def test_links_do_not_depend_on_how_the_work_is_split(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shingles spread over files and pairs over ranges are counted as if held at once."""
+    import etl.lineage as lineage
+
+    links, pairs = find_lineage(_corpus()), compared_pairs(_corpus())
+    assert [(link.derived_identifier, link.source_identifier, link.basis) for link in links] == [
+        ("b-reprint.txt", "a-wire.txt", COPIED),
+        ("c-digest.txt", "a-wire.txt", COPIED),
+        ("c-digest.txt", "b-reprint.txt", COPIED),
+        ("e-paraphrase.txt", "d-quote.txt", REWRITTEN),
+        ("f-fair.txt", "g-mention.txt", COPIED),  # the fair report is all in the other
+    ]
+    assert ("d-quote.txt", "g-mention.txt") in pairs  # compared for the name, not linked
+    monkeypatch.setattr(lineage, "SHINGLE_FILES", 3)
+    monkeypatch.setattr(lineage, "RANGE_ARTICLES", 2)
+    monkeypatch.setattr(lineage, "SPILL_BYTES", 1)  # every article written out at once
+    assert find_lineage(_corpus()) == links
+    assert sorted(compared_pairs(_corpus())) == sorted(pairs)
+
+
+@pytest.mark.parametrize("copies", [20, 21])
+def test_what_more_than_twenty_articles_share_is_common_stock(
+    copies: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twenty articles with the same passage and private name link to each other; at 21 the
+    passage and the name are stock, and nothing links (counted across every file)."""
+    import etl.lineage as lineage
+
+    monkeypatch.setattr(lineage, "SHINGLE_FILES", 4)
+    person = (("Ostap Vernyhora", False),)
+    corpus = [_extraction(f"{n:02}.txt", f"Edition {n}. {QUOTE}", person) for n in range(copies)]
+    links = find_lineage(corpus)
+    assert len(links) == (copies * (copies - 1) // 2 if copies <= 20 else 0)
+
+
+def test_lineage_works_in_the_folder_given_and_leaves_nothing_there(
+    examples_run: tuple[Path, RunReport], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import etl.lineage as lineage
+    from etl.lineage import lineage_from_store
+
+    out, _ = examples_run
+    store = open_store(out / "store")
+    seen: list[list[str]] = []
+    links = lineage._links
+
+    def listing_links(space: lineage._Workspace) -> list[lineage.LineageLink]:
+        seen.append(sorted(path.name for path in tmp_path.glob("lineage-*/*")))
+        return links(space)
+
+    monkeypatch.setattr(lineage, "_links", listing_links)
+    graph = lineage_from_store(store, SETTINGS, workdir=tmp_path)
+    assert seen == [["lineage.sqlite", "shingles"]]
+    assert list(tmp_path.iterdir()) == []
+    derived = {(str(s), str(o)) for s, o in graph.subject_objects(PROV.wasDerivedFrom)}
+    assert len(derived) == len(_identifiers(store)) == 1
