@@ -11,9 +11,10 @@ import pytest
 from etl.config import Settings
 from etl.errors import StoreError
 from etl.manifest import Manifest
-from etl.pipeline import run_pipeline
+from etl.pipeline import RecordSpool, run_pipeline
 from etl.queries import named_queries, run_query
 from etl.store import open_store
+from etl.work import InputRecord
 
 from .conftest import EXAMPLES
 
@@ -253,3 +254,16 @@ def test_a_runs_shacl_results_reach_validation_ttl_and_run_json(tmp_path, monkey
     )
     assert {row[0].value for row in focus} == {v.focus for v in serious}
     assert json.loads((tmp_path / "run.json").read_text())["conforms"] is False
+
+
+def test_run_records_wait_on_disk_and_come_back_whole_and_in_order() -> None:
+    spool = RecordSpool()
+    first = InputRecord("b.txt", "ok", path="/in/b.txt", sha256="b" * 64, counts={"claims": 3})
+    second = InputRecord("a.txt", "failed", "not UTF-8 at byte 12", path="/in/a.txt")
+    spool.append(first)
+    spool.append(second)
+    assert len(spool) == 2 and spool.read() == [first, second]
+    third = InputRecord("c.txt", "skipped", "same text as b.txt", reused=True)
+    spool.append(third)  # a read leaves the spool open for more
+    assert spool.read() == [first, second, third]
+    spool.close()
