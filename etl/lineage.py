@@ -83,6 +83,7 @@ REWRITTEN = "RewrittenPassage"
 SHINGLE_FILES = 64
 RANGE_ARTICLES = 4096
 SPILL_BYTES = 16 * 2**20
+PART_LINKS = 2_000  # links per part of the lineage graph, see `lineage_from_store`
 
 Shingles = npt.NDArray[np.uint64]  # sorted, distinct hashes of an article's 5-word runs
 _SHINGLE = np.dtype([("hash", "<u8"), ("owner", "<u4")])  # owner: the article's index
@@ -454,10 +455,13 @@ def compared_pairs(extractions: Iterable[Extraction]) -> list[tuple[str, str]]:
 
 
 def _links(space: _Workspace) -> list[LineageLink]:
-    links: list[LineageLink] = []
-    for codes, shared in space.candidates():
-        links += _compare_range(space, codes, shared)
+    links = list(_each_link(space))
     return sorted(links, key=lambda link: (link.derived_identifier, link.source_identifier))
+
+
+def _each_link(space: _Workspace) -> Iterator[LineageLink]:
+    for codes, shared in space.candidates():
+        yield from _compare_range(space, codes, shared)
 
 
 def _compare_range(
@@ -542,11 +546,6 @@ def lineage_graph(links: Sequence[LineageLink], settings: Settings) -> Graph:
     return graph
 
 
-def article_lineage(extractions: Sequence[Extraction], settings: Settings) -> Graph:
-    """Find the lineage among `extractions` and return it as its named graph."""
-    return lineage_graph(find_lineage(extractions), settings)
-
-
 _ARTICLES = """
 PREFIX ckg: <https://w3id.org/conflict-kg/ontology#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
@@ -569,14 +568,20 @@ SELECT DISTINCT ?article ?person ?anchor WHERE {
 }"""
 
 
-def lineage_from_store(store: Store, settings: Settings, workdir: Path | None = None) -> Graph:
-    """The lineage graph of every article in `store` (see the module docstring); the
-    working files go in a temporary folder in `workdir` (the system's by default)."""
+def lineage_from_store(
+    store: Store, settings: Settings, workdir: Path | None = None, part_links: int = PART_LINKS
+) -> Iterator[Graph]:
+    """The lineage graph of every article in `store` (see the module docstring), in parts
+    of up to `part_links` links: a corpus of generated dispatches had 49 links an article,
+    and as one rdflib graph they took more memory than finding them. The working files go
+    in a temporary folder in `workdir` (the system's by default)."""
     with _workspace(workdir) as space:
         space.read(
             _stored_people(store, settings), _stored_sentences(store), _stored_articles(store)
         )
-        return lineage_graph(_links(space), settings)
+        links = _each_link(space)
+        while part := list(itertools.islice(links, part_links)):
+            yield lineage_graph(part, settings)
 
 
 def _stored_people(store: Store, settings: Settings) -> Iterator[PersonRow]:

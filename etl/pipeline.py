@@ -368,9 +368,11 @@ class _Run:
     def _replace_lineage(self) -> None:
         """Articles changed: find the lineage among all stored articles again."""
         store = self._store()
-        lineage = lineage_from_store(store, self.settings, workdir=self.staging)
         store.remove_graph(NamedNode(str(lineage_graph_iri(self.settings))))
-        self.buffer += b"".join(sorted(nquad_lines(lineage)))
+        for part in lineage_from_store(store, self.settings, workdir=self.staging):
+            self.buffer += b"".join(nquad_lines(part))
+            if len(self.buffer) >= LOAD_BYTES:
+                self._flush()
 
     def discard(self) -> None:
         self.store = None

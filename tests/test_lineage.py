@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -279,15 +280,38 @@ def test_lineage_works_in_the_folder_given_and_leaves_nothing_there(
     out, _ = examples_run
     store = open_store(out / "store")
     seen: list[list[str]] = []
-    links = lineage._links
+    each_link = lineage._each_link
 
-    def listing_links(space: lineage._Workspace) -> list[lineage.LineageLink]:
+    def listing_links(space: lineage._Workspace) -> Iterator[lineage.LineageLink]:
         seen.append(sorted(path.name for path in tmp_path.glob("lineage-*/*")))
-        return links(space)
+        return each_link(space)
 
-    monkeypatch.setattr(lineage, "_links", listing_links)
-    graph = lineage_from_store(store, SETTINGS, workdir=tmp_path)
+    monkeypatch.setattr(lineage, "_each_link", listing_links)
+    (graph,) = lineage_from_store(store, SETTINGS, workdir=tmp_path)
     assert seen == [["lineage.sqlite", "shingles"]]
     assert list(tmp_path.iterdir()) == []
     derived = {(str(s), str(o)) for s, o in graph.subject_objects(PROV.wasDerivedFrom)}
     assert len(derived) == len(_identifiers(store)) == 1
+
+
+def test_lineage_from_a_store_comes_in_parts_with_the_same_links() -> None:
+    from etl.lineage import lineage_from_store
+    from etl.rdf import article_graph, entities_graph
+    from etl.work import nquad_lines
+
+    corpus = _corpus()
+    graphs = [article_graph(e, SETTINGS) for e in corpus]
+    graphs.append(entities_graph([n for e in corpus for n in e.entities], SETTINGS))
+    store = Store()
+    nquads = b"".join(line for graph in graphs for line in nquad_lines(graph))
+    store.bulk_load(input=nquads, format=RdfFormat.N_QUADS)
+    parts = list(lineage_from_store(store, SETTINGS, part_links=2))
+    assert [len(list(part.subject_objects(PROV.wasDerivedFrom))) for part in parts] == [2, 2, 1]
+    found = {
+        (str(s), str(o)) for part in parts for s, o in part.subject_objects(PROV.wasDerivedFrom)
+    }
+    expected = {
+        (f"{ID}article/{link.derived}", f"{ID}article/{link.source}")
+        for link in find_lineage(corpus)
+    }
+    assert found == expected
