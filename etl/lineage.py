@@ -46,7 +46,7 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from hashlib import blake2b
@@ -248,12 +248,11 @@ CREATE TABLE sentences (article TEXT, begin INTEGER, end INTEGER);
 CREATE TABLE articles (idx INTEGER PRIMARY KEY, compared BLOB);
 CREATE TABLE owned (idx INTEGER, label TEXT, person TEXT);
 CREATE TABLE held (label TEXT, idx INTEGER);
-CREATE TABLE public (person TEXT PRIMARY KEY);
 """
 _NAME_PAIRS = """
 SELECT DISTINCT MIN(owned.idx, held.idx), MAX(owned.idx, held.idx)
 FROM owned JOIN held ON held.label = owned.label
-WHERE held.idx != owned.idx AND owned.person NOT IN public
+WHERE held.idx != owned.idx
 """
 
 # Rows that go into the workspace, whatever the articles come from.
@@ -273,7 +272,6 @@ class _Workspace:
         self.count = 0
         self.sizes = np.zeros(0, np.int64)  # shingles per article, common stock left out
         self.public: set[str] = set()  # persons named in more than COMMON_ARTICLES articles
-        self.private_labels: set[str] = set()  # the names of the other persons
 
     def close(self) -> None:
         self.db.close()
@@ -288,28 +286,31 @@ class _Workspace:
         self.db.executemany("INSERT OR REPLACE INTO people VALUES (?, ?, ?)", people)
         self.db.executemany("INSERT INTO sentences VALUES (?, ?, ?)", sentences)
         self.db.execute("CREATE INDEX sentences_by_article ON sentences (article)")
-        names = _Names(label for (label,) in self.db.execute("SELECT DISTINCT label FROM people"))
+        # A person named in more than COMMON_ARTICLES articles is public, whatever the
+        # gazetteer says, and links nothing: known before any text is read, so only the
+        # other persons' names are looked for in the texts.
+        self.public = {
+            person
+            for (person,) in self.db.execute(
+                "SELECT person FROM people GROUP BY person HAVING COUNT(DISTINCT article) > ?",
+                (COMMON_ARTICLES,),
+            )
+        }
+        names = _Names(
+            label
+            for label, person in self.db.execute("SELECT DISTINCT label, person FROM people")
+            if person not in self.public
+        )
         for key, document in articles:
             self._add(key, document, names)
         self.db.execute("CREATE INDEX held_by_label ON held (label)")
-        self.db.execute(
-            "INSERT INTO public SELECT person FROM owned GROUP BY person"
-            " HAVING COUNT(DISTINCT idx) > ?",
-            (COMMON_ARTICLES,),
-        )
-        self.public = {person for (person,) in self.db.execute("SELECT person FROM public")}
-        self.private_labels = {
-            label
-            for (label,) in self.db.execute(
-                "SELECT DISTINCT label FROM owned WHERE person NOT IN public"
-            )
-        }
         self.db.commit()
 
     def _add(self, key: str, document: Document, names: _Names) -> None:
         index, text = self.count, document.text
         self.count += 1
-        people = dict(self.db.execute("SELECT label, person FROM people WHERE article = ?", (key,)))
+        named = self.db.execute("SELECT label, person FROM people WHERE article = ?", (key,))
+        people = {label: person for label, person in named if person not in self.public}
         bounds = self.db.execute(
             "SELECT begin, end FROM sentences WHERE article = ? ORDER BY begin, end", (key,)
         ).fetchall()
@@ -385,20 +386,8 @@ class _Workspace:
             block = wanted[start : start + 500]
             marks = ",".join("?" * len(block))
             query = f"SELECT idx, compared FROM articles WHERE idx IN ({marks})"
-            found.update((i, self._private(blob)) for i, blob in self.db.execute(query, block))
+            found.update((i, pickle.loads(blob)) for i, blob in self.db.execute(query, block))
         return found
-
-    def _private(self, blob: bytes) -> _Compared:
-        """An article with only what concerns private persons: a person named in more than
-        COMMON_ARTICLES articles is public, whatever the gazetteer says, and links nothing."""
-        compared: _Compared = pickle.loads(blob)
-        people = {label: p for label, p in compared.people.items() if p not in self.public}
-        passages = {
-            label: around
-            for label, around in compared.passages.items()
-            if label in self.private_labels
-        }
-        return replace(compared, people=people, passages=passages)
 
 
 def _workspace_rows(
