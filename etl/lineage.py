@@ -26,7 +26,8 @@ whole store, so what it holds is kept on disk in a working folder (`_Workspace`)
 article is read once, its shingles are written to files by their leading bits, and what a
 comparison needs of it (names, the words around them, dates) to a SQLite table. Pairs are
 then found one file of shingles at a time, and compared one range of articles at a time,
-so memory stays about the same from a hundred articles to a hundred thousand.
+so what lineage holds at once does not grow with the number of articles (Oxigraph's own
+caches, filled by reading every article, do).
 
 A linked pair becomes `derived prov:wasDerivedFrom source` with a qualified
 `prov:Derivation` that carries the similarity and the kind of evidence, in the named
@@ -113,7 +114,7 @@ class _Compared:
     id: str
     identifier: str
     issued: date | None
-    people: dict[str, str]  # label -> person, the private persons it names
+    names: frozenset[str]  # the private persons it names, by label
     # label -> the content words around each occurrence of the name, for every private
     # name of the corpus that the article holds (its own, and others' it mentions)
     passages: dict[str, list[set[str]]]
@@ -246,7 +247,7 @@ PRAGMA synchronous = OFF;
 CREATE TABLE people (article TEXT, label TEXT, person TEXT, PRIMARY KEY (article, label));
 CREATE TABLE sentences (article TEXT, begin INTEGER, end INTEGER);
 CREATE TABLE articles (idx INTEGER PRIMARY KEY, compared BLOB);
-CREATE TABLE owned (idx INTEGER, label TEXT, person TEXT);
+CREATE TABLE owned (idx INTEGER, label TEXT);
 CREATE TABLE held (label TEXT, idx INTEGER);
 """
 _NAME_PAIRS = """
@@ -310,21 +311,19 @@ class _Workspace:
         index, text = self.count, document.text
         self.count += 1
         named = self.db.execute("SELECT label, person FROM people WHERE article = ?", (key,))
-        people = {label: person for label, person in named if person not in self.public}
+        own = frozenset(label for label, person in named if person not in self.public)
         bounds = self.db.execute(
             "SELECT begin, end FROM sentences WHERE article = ? ORDER BY begin, end", (key,)
         ).fetchall()
         held = names.held_by(text)
         passages = {}
-        for label in sorted(held | set(people)):
+        for label in sorted(held | own):
             spans = _name_spans(text, label) if label in text else []
             if spans:
                 passages[label] = [content_words(_passage_around(text, bounds, *s)) for s in spans]
-        compared = _Compared(document.id, document.identifier, document.issued, people, passages)
+        compared = _Compared(document.id, document.identifier, document.issued, own, passages)
         self.db.execute("INSERT INTO articles VALUES (?, ?)", (index, pickle.dumps(compared)))
-        self.db.executemany(
-            "INSERT INTO owned VALUES (?, ?, ?)", [(index, *p) for p in people.items()]
-        )
+        self.db.executemany("INSERT INTO owned VALUES (?, ?)", [(index, label) for label in own])
         self.db.executemany("INSERT INTO held VALUES (?, ?)", [(label, index) for label in held])
         hashes = shingle_hashes(text)
         records = np.empty(hashes.size, _SHINGLE)
@@ -496,7 +495,7 @@ def _link(a: _Compared, b: _Compared, common: int, sizes: tuple[int, int]) -> Li
 def _rewritten_passage_similarity(a: _Compared, b: _Compared) -> float:
     """Best content-word overlap of two passages that name the same private person."""
     best = 0.0
-    for name in (a.people.keys() | b.people.keys()) & a.passages.keys() & b.passages.keys():
+    for name in (a.names | b.names) & a.passages.keys() & b.passages.keys():
         for passage_a in a.passages[name]:
             for passage_b in b.passages[name]:
                 best = max(best, jaccard(passage_a, passage_b))
