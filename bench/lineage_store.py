@@ -4,8 +4,9 @@
 
 Runs the step a run ends with (every link found, the lineage graph in parts, each part as
 N-Quads) on a store opened read-only, so two versions of the code can be compared on the
-same store: run it a second time with PYTHONPATH set to a checkout of the other version. The digest covers (derived, source, similarity, basis) of every link in
-order, so equal digests mean equal links.
+same store: run it a second time with PYTHONPATH set to a checkout of the other version.
+The digest covers (derived, source, similarity, basis) of every link, sorted, so equal
+digests mean equal links.
 """
 
 from __future__ import annotations
