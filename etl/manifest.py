@@ -22,7 +22,7 @@ import hashlib
 import json
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS articles (
     key TEXT PRIMARY KEY, meta TEXT NOT NULL, nquads BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS current (
     identifier TEXT PRIMARY KEY, key TEXT NOT NULL, graph TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS current_by_graph ON current (graph);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 # An article's N-Quads repeat its long IRIs on every line: zlib at level 1 keeps them
@@ -75,6 +76,7 @@ class Manifest:
 
     def __init__(self, out_dir: Path) -> None:
         self.path = out_dir / MANIFEST_FILE
+        self.previous = False  # see `start_run`
         try:
             self.db = sqlite3.connect(self.path, timeout=_BUSY_SECONDS)
             # Write-ahead logging: a reader of the manifest (a viewer, a backup, a script)
@@ -148,13 +150,65 @@ class Manifest:
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: cannot write the run manifest: {exc}") from None
 
-    def record_run(self, current: Iterable[tuple[str, str, str]], meta: dict[str, Any]) -> None:
-        """The store now holds `current` (identifier, key, graph); drop cache rows not in it."""
+    # -- the articles of this run, beside those of the last ---------------------------
+    # A run's articles go to a temporary table of this connection as they are accepted,
+    # rather than a list: 100,000 identifiers, keys and graph IRIs took about 40 MB. The
+    # last run's (`current`) are read one at a time for the same reason.
+    def start_run(self, previous: bool) -> None:
+        """Begin a run; `previous` says whether the store still holds the last run's articles."""
+        self.previous = previous
+        self.db.execute("DROP TABLE IF EXISTS temp.accepted")
+        self.db.execute(
+            "CREATE TEMP TABLE accepted"
+            " (identifier TEXT PRIMARY KEY, key TEXT NOT NULL, graph TEXT NOT NULL)"
+        )
+
+    def accept(self, identifier: str, key: str, graph: str) -> None:
+        """The run's store holds `identifier`'s article as `graph`, extracted under `key`."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO accepted VALUES (?, ?, ?)", (identifier, key, graph)
+        )
+
+    def in_store_count(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM current").fetchone()[0])
+
+    def accepted(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM accepted").fetchone()[0])
+
+    def in_last_run(self, identifier: str) -> InStore | None:
+        row = self.db.execute(
+            "SELECT key, graph FROM current WHERE identifier = ?", (identifier,)
+        ).fetchone()
+        return InStore(*row) if row is not None and self.previous else None
+
+    def graph_in_last_run(self, graph: str) -> bool:
+        row = self.db.execute("SELECT 1 FROM current WHERE graph = ? LIMIT 1", (graph,))
+        return self.previous and row.fetchone() is not None
+
+    def changes(self) -> tuple[list[str], list[str], list[str]]:
+        """Since the last run: identifiers removed, identifiers whose article changed, and
+        graphs no article of this run holds (each sorted)."""
+        if not self.previous:
+            return [], [], []
+        removed = self.db.execute(
+            "SELECT identifier FROM current WHERE identifier NOT IN"
+            " (SELECT identifier FROM accepted) ORDER BY identifier"
+        )
+        replaced = self.db.execute(
+            "SELECT current.identifier FROM current JOIN accepted USING (identifier)"
+            " WHERE current.key != accepted.key ORDER BY current.identifier"
+        )
+        gone = self.db.execute(
+            "SELECT DISTINCT graph FROM current WHERE graph NOT IN"
+            " (SELECT graph FROM accepted) ORDER BY graph"
+        )
+        return [r for (r,) in removed], [r for (r,) in replaced], [g for (g,) in gone]
+
+    def record_run(self, meta: dict[str, Any]) -> None:
+        """The store now holds the run's accepted articles; drop cache rows not among them."""
         with self._writing(), self.db:
             self.db.execute("DELETE FROM current")
-            self.db.executemany(
-                "INSERT INTO current (identifier, key, graph) VALUES (?, ?, ?)", current
-            )
+            self.db.execute("INSERT INTO current SELECT identifier, key, graph FROM accepted")
             self.db.execute("DELETE FROM articles WHERE key NOT IN (SELECT key FROM current)")
             self.db.executemany(
                 "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",

@@ -239,14 +239,11 @@ class _Run:
         self.mint = Minter(settings)
         same_settings = manifest.meta("fingerprint") == settings.fingerprint()
         has_store = (out_dir / STORE_DIR).is_dir()
-        self.previous: dict[str, InStore] = (
-            manifest.in_store() if same_settings and has_store else {}
-        )
-        self.previous_graphs = {entry.graph for entry in self.previous.values()}
+        manifest.start_run(previous=same_settings and has_store)
+        self.has_previous = manifest.previous and manifest.in_store_count() > 0
         self.records = RecordSpool()
         self.tally = EntityTally()
         self.reports = ReportSpool()
-        self.current: list[tuple[str, str, str]] = []  # identifier, key, graph
         self.pending_keys: dict[str, str] = {}  # document id -> key, while in a worker
         self.staging: Path | None = None
         self.store: Store | None = None
@@ -262,7 +259,7 @@ class _Run:
         if self.store is None:
             self.staging = _staging_folder(self.out_dir)
             target = self.staging / STORE_DIR
-            if self.previous:
+            if self.has_previous:
                 # a hard-linked copy of the current store, changed below and swapped in
                 Store.read_only(str(self.out_dir / STORE_DIR)).backup(str(target))
             self.store = Store(str(target))
@@ -278,7 +275,7 @@ class _Run:
 
     def _replace_graph(self, graph: str, nquads: bytes) -> None:
         store = self._store()
-        if graph in self.previous_graphs:
+        if self.manifest.graph_in_last_run(graph):
             store.remove_graph(NamedNode(graph))
         self.buffer += nquads
         if len(self.buffer) >= LOAD_BYTES:
@@ -292,7 +289,7 @@ class _Run:
         if result.violations:
             serious = any(v.severity == "Violation" for v in result.violations)
             self.reports.add(not serious, result.violations, result.report)
-        self.current.append((document.identifier, key, graph))
+        self.manifest.accept(document.identifier, key, graph)
         self.words += result.words
         if load:
             self._replace_graph(graph, result.nquads)
@@ -302,7 +299,7 @@ class _Run:
         for document in documents:
             key = article_key(document, self.settings, self.model)
             graph = str(self.mint.article(document.id))
-            unchanged = self.previous.get(document.identifier) == InStore(key, graph)
+            unchanged = self.manifest.in_last_run(document.identifier) == InStore(key, graph)
             cached = self.manifest.cached(key, with_nquads=not unchanged)
             if cached is None:
                 self.pending_keys[document.id] = key
@@ -330,15 +327,8 @@ class _Run:
     # -- the end of the run -----------------------------------------------------------
     def finish_graphs(self) -> tuple[ValidationSummary, dict[str, Any]]:
         """Remove what is gone, replace the entities graph; the run's SHACL result."""
-        kept = {graph for _, _, graph in self.current}
-        now = {identifier: key for identifier, key, _ in self.current}
-        removed = sorted(set(self.previous) - set(now))
-        replaced = sorted(
-            identifier
-            for identifier, entry in self.previous.items()
-            if identifier in now and now[identifier] != entry.key
-        )
-        for graph in sorted(self.previous_graphs - kept):
+        removed, replaced, gone = self.manifest.changes()
+        for graph in gone:
             self._store().remove_graph(NamedNode(graph))
         entities = entities_graph(resolve_tally(self.tally).values(), self.settings)
         entity_nquads = b"".join(sorted(nquad_lines(entities)))
@@ -357,7 +347,7 @@ class _Run:
         incremental = {
             "extracted": self.extracted,
             "reused": self.reused,
-            "reloaded_from_manifest": len(self.current) - self.extracted - self.reused,
+            "reloaded_from_manifest": self.manifest.accepted() - self.extracted - self.reused,
             "replaced": replaced,
             "removed": removed,
             "store_changed": self.store is not None,
@@ -500,7 +490,7 @@ def _write_outputs(run: _Run, report: RunReport) -> None:
     for name in [*EXPORTS, "validation.ttl", REPORT]:
         os.replace(staging / name, out_dir / name)
     meta = {"fingerprint": run.settings.fingerprint(), "entities": run.entity_hash}
-    run.manifest.record_run(run.current, meta)
+    run.manifest.record_run(meta)
 
 
 def _open(store_dir: Path) -> Store:

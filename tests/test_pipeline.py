@@ -267,3 +267,35 @@ def test_run_records_wait_on_disk_and_come_back_whole_and_in_order() -> None:
     spool.append(third)  # a read leaves the spool open for more
     assert spool.read() == [first, second, third]
     spool.close()
+
+
+def test_a_runs_articles_wait_in_the_manifest_beside_the_last_runs(tmp_path: Path) -> None:
+    from etl.manifest import InStore
+
+    manifest = Manifest(tmp_path)
+    manifest.start_run(previous=True)
+    for name in ("a", "b", "c"):
+        manifest.accept(f"{name}.txt", f"key-{name}", f"graph-{name}")
+    manifest.record_run({"fingerprint": "f"})
+    manifest.close()
+
+    manifest = Manifest(tmp_path)  # the next run: a kept, b changed, c gone, d new
+    manifest.start_run(previous=True)
+    assert manifest.in_last_run("a.txt") == InStore("key-a", "graph-a")
+    assert manifest.in_last_run("d.txt") is None
+    assert manifest.graph_in_last_run("graph-c") and not manifest.graph_in_last_run("graph-d")
+    manifest.accept("a.txt", "key-a", "graph-a")
+    manifest.accept("b.txt", "key-b2", "graph-b2")
+    manifest.accept("d.txt", "key-d", "graph-d")
+    assert manifest.accepted() == 3
+    assert manifest.changes() == (["c.txt"], ["b.txt"], ["graph-b", "graph-c"])
+    manifest.record_run({"fingerprint": "f"})
+    assert manifest.in_store() == {
+        "a.txt": InStore("key-a", "graph-a"),
+        "b.txt": InStore("key-b2", "graph-b2"),
+        "d.txt": InStore("key-d", "graph-d"),
+    }
+    manifest.start_run(previous=False)  # another setting, or the store lost: nothing is kept
+    assert manifest.in_last_run("a.txt") is None and not manifest.graph_in_last_run("graph-a")
+    assert manifest.changes() == ([], [], []) and manifest.accepted() == 0
+    manifest.close()
