@@ -162,6 +162,16 @@ class Manifest:
             "CREATE TEMP TABLE accepted"
             " (identifier TEXT PRIMARY KEY, key TEXT NOT NULL, graph TEXT NOT NULL)"
         )
+        self.db.execute("DROP TABLE IF EXISTS temp.texts")
+        self.db.execute("CREATE TEMP TABLE texts (id TEXT PRIMARY KEY, identifier TEXT NOT NULL)")
+
+    def first_with_text(self, document_id: str, identifier: str) -> str | None:
+        """The input that first had this text in the run, if another did; else remember it."""
+        row = self.db.execute("SELECT identifier FROM texts WHERE id = ?", (document_id,))
+        if (first := row.fetchone()) is not None:
+            return str(first[0])
+        self.db.execute("INSERT INTO texts VALUES (?, ?)", (document_id, identifier))
+        return None
 
     def accept(self, identifier: str, key: str, graph: str) -> None:
         """The run's store holds `identifier`'s article as `graph`, extracted under `key`."""

@@ -171,20 +171,38 @@ class RecordSpool:
         self._file.close()
 
 
+FirstWithText = Callable[[str, str], str | None]  # (document id, identifier) -> an earlier one
+
+
 def unique_documents(
-    sources: Iterable[Path], records: list[InputRecord] | RecordSpool
+    sources: Iterable[Path],
+    records: list[InputRecord] | RecordSpool,
+    first_with_text: FirstWithText | None = None,
 ) -> Iterator[Document]:
-    """Documents to process, lazily; inputs that yield none (or a duplicate) go to `records`."""
-    first_name: dict[str, str] = {}
+    """Documents to process, lazily; inputs that yield none (or a duplicate) go to `records`.
+
+    `first_with_text` remembers each text and names the input that had it first, if any;
+    by default a dict, a run gives the manifest's (see `Manifest.first_with_text`).
+    """
+    first_with_text = first_with_text or _first_with_text_in({})
     for item in read_sources(sources):
         if isinstance(item, Rejected):
             records.append(InputRecord(item.identifier, item.status, item.reason, item.path))
-        elif item.id in first_name:
-            reason = f"same text as {first_name[item.id]}"
+        elif (first := first_with_text(item.id, item.identifier)) is not None:
+            reason = f"same text as {first}"
             records.append(InputRecord(item.identifier, "skipped", reason, item.path, item.id))
         else:
-            first_name[item.id] = item.identifier
             yield item
+
+
+def _first_with_text_in(seen: dict[str, str]) -> FirstWithText:
+    def first_with_text(document_id: str, identifier: str) -> str | None:
+        if document_id in seen:
+            return seen[document_id]
+        seen[document_id] = identifier
+        return None
+
+    return first_with_text
 
 
 def read_inputs(sources: Iterable[Path]) -> tuple[list[Document], list[InputRecord]]:
@@ -450,7 +468,8 @@ def _process(sources: list[Path], run: _Run, settings: Settings, progress: Progr
 
     def chunks() -> Iterator[list[Document]]:
         for chunk in _chunks(
-            run.to_extract(unique_documents(sources, run.records)), CHUNK_ARTICLES
+            run.to_extract(unique_documents(sources, run.records, run.manifest.first_with_text)),
+            CHUNK_ARTICLES,
         ):
             in_flight.update((document.id, document) for document in chunk)
             yield chunk
