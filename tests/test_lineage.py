@@ -315,3 +315,8 @@ def test_lineage_from_a_store_comes_in_parts_with_the_same_links() -> None:
         for link in find_lineage(corpus)
     }
     assert found == expected
+
+
+def test_no_article_or_one_article_has_no_lineage() -> None:
+    assert find_lineage([]) == [] and compared_pairs([]) == []
+    assert find_lineage([_extraction("a.txt", WIRE)]) == []
