@@ -257,7 +257,7 @@ WHERE held.idx != owned.idx
 """
 
 # Rows that go into the workspace, whatever the articles come from.
-PersonRow = tuple[str, str, str]  # article key, label, person: a private person it names
+PersonRow = tuple[str, str, str]  # article key, label, person: a person not in the gazetteer
 SentenceRow = tuple[str, int, int]  # article key, begin, end
 ArticleRow = tuple[str, Document]  # article key, the article
 
@@ -428,18 +428,10 @@ def find_lineage(extractions: Iterable[Extraction]) -> list[LineageLink]:
 
 
 def compared_pairs(extractions: Iterable[Extraction]) -> list[tuple[str, str]]:
-    """The pairs of articles (by identifier, in input order) that lineage compares at all."""
+    """The pairs of articles (by identifier, sorted) that lineage compares at all."""
     with _workspace(None) as space:
         space.read(*_workspace_rows(list(extractions)))
-        pairs = []
-        for codes, _ in space.candidates():
-            first, second = np.divmod(codes, space.count)
-            articles = space.articles(np.r_[first, second].tolist())
-            pairs += [
-                (articles[i].identifier, articles[j].identifier)
-                for i, j in zip(first.tolist(), second.tolist(), strict=True)
-            ]
-        return pairs
+        return sorted((a.identifier, b.identifier) for a, b, _, _ in _each_pair(space))
 
 
 def _links(space: _Workspace) -> list[LineageLink]:
@@ -448,33 +440,34 @@ def _links(space: _Workspace) -> list[LineageLink]:
 
 
 def _each_link(space: _Workspace) -> Iterator[LineageLink]:
+    for pair in _each_pair(space):
+        if (link := _link(*pair)) is not None:
+            yield link
+
+
+# Two articles to compare, the shingles they share, and how many each has (common stock out).
+_Pair = tuple[_Compared, _Compared, int, tuple[int, int]]
+
+
+def _each_pair(space: _Workspace) -> Iterator[_Pair]:
+    """Every candidate pair, a range at a time: the range's first articles read at once, the
+    second ones a block of RANGE_ARTICLES at a time, so each article is read about once
+    per range."""
     for codes, shared in space.candidates():
-        yield from _compare_range(space, codes, shared)
-
-
-def _compare_range(
-    space: _Workspace, codes: npt.NDArray[np.int64], shared: npt.NDArray[np.int64]
-) -> Iterator[LineageLink]:
-    """Compare one range's pairs: its first articles read at once, the second ones a block
-    of RANGE_ARTICLES at a time, so each article is read once per range."""
-    first, second = np.divmod(codes, space.count)
-    firsts = space.articles(first.tolist())
-    order = np.argsort(second, kind="stable")
-    first, second, shared = first[order], second[order], shared[order]
-    block_of = second // RANGE_ARTICLES
-    starts = np.flatnonzero(np.r_[True, block_of[1:] != block_of[:-1]])
-    for begin, end in zip(starts.tolist(), [*starts[1:].tolist(), second.size], strict=True):
-        seconds = space.articles(second[begin:end].tolist())
-        for i, j, common in zip(
-            first[begin:end].tolist(),
-            second[begin:end].tolist(),
-            shared[begin:end].tolist(),
-            strict=True,
-        ):
-            sizes = int(space.sizes[i]), int(space.sizes[j])
-            link = _link(firsts[i], seconds[j], common, sizes)
-            if link is not None:
-                yield link
+        first, second = np.divmod(codes, space.count)
+        firsts = space.articles(first.tolist())
+        order = np.argsort(second, kind="stable")
+        first, second, shared = first[order], second[order], shared[order]
+        block_of = second // RANGE_ARTICLES
+        starts = np.flatnonzero(np.r_[True, block_of[1:] != block_of[:-1]])
+        for begin, end in zip(starts.tolist(), [*starts[1:].tolist(), second.size], strict=True):
+            block = second[begin:end].tolist()
+            seconds = space.articles(j for j in block if j not in firsts)
+            for i, j, common in zip(
+                first[begin:end].tolist(), block, shared[begin:end].tolist(), strict=True
+            ):
+                b = seconds[j] if j in seconds else firsts[j]
+                yield firsts[i], b, common, (int(space.sizes[i]), int(space.sizes[j]))
 
 
 def _link(a: _Compared, b: _Compared, common: int, sizes: tuple[int, int]) -> LineageLink | None:

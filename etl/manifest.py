@@ -186,14 +186,18 @@ class Manifest:
         return int(self.db.execute("SELECT COUNT(*) FROM accepted").fetchone()[0])
 
     def in_last_run(self, identifier: str) -> InStore | None:
+        if not self.previous:
+            return None
         row = self.db.execute(
             "SELECT key, graph FROM current WHERE identifier = ?", (identifier,)
         ).fetchone()
-        return InStore(*row) if row is not None and self.previous else None
+        return None if row is None else InStore(*row)
 
     def graph_in_last_run(self, graph: str) -> bool:
+        if not self.previous:
+            return False
         row = self.db.execute("SELECT 1 FROM current WHERE graph = ? LIMIT 1", (graph,))
-        return self.previous and row.fetchone() is not None
+        return row.fetchone() is not None
 
     def changes(self) -> tuple[list[str], list[str], list[str]]:
         """Since the last run: identifiers removed, identifiers whose article changed, and
