@@ -225,6 +225,12 @@ def build_pipeline(requested_model: str = "") -> Language:
         config={"overwrite_ents": True, "validate": False},
     )
     ruler.add_patterns(gazetteer_patterns(load_gazetteer()))  # type: ignore[attr-defined]
+    # Documents are processed in memory zones (see `work.extract_documents`), and a
+    # string first met inside one is forgotten when it ends. The entity recognizer
+    # learns the ruler's labels from the first document it sees and looks them up
+    # again later (`nlp.meta` does), so they are made permanent here.
+    for label in ruler.labels:  # type: ignore[attr-defined]
+        nlp.vocab.strings.add(label)
     return nlp
 
 

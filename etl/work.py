@@ -129,12 +129,17 @@ def extract_documents(
     nlp = build_pipeline(settings.model)  # cached: loaded once per process
     gazetteer = load_gazetteer()
     model = model_identity(nlp)
-    processed = pipe_documents(nlp, documents, settings.batch_size, settings.max_chars)
-    for doc, document in processed:
-        try:
-            yield extract_doc(doc, document, gazetteer, model)
-        except Exception as exc:  # one bad article must not stop the batch
-            yield failed_record(document, exc)
+    # Every new word, name and number would stay in spaCy's vocabulary for the life of
+    # the process, so a worker would grow with the corpus's vocabulary. Inside a memory
+    # zone they are freed when the documents are done; an extraction holds plain
+    # Python data, nothing of the Doc.
+    with nlp.memory_zone():
+        processed = pipe_documents(nlp, documents, settings.batch_size, settings.max_chars)
+        for doc, document in processed:
+            try:
+                yield extract_doc(doc, document, gazetteer, model)
+            except Exception as exc:  # one bad article must not stop the batch
+                yield failed_record(document, exc)
 
 
 def article_result(extraction: Extraction, settings: Settings, validate: bool) -> ArticleResult:

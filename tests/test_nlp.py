@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from etl.ingest import Rejected, read_sources
-from etl.nlp import sentence_ents
+from etl.config import Settings
+from etl.ingest import Rejected, read_sources, sha256
+from etl.model import Document, Extraction
+from etl.nlp import build_pipeline, sentence_ents
+from etl.work import extract_documents
 
 from .conftest import EXAMPLES
 
@@ -19,3 +22,33 @@ def test_sentence_ents_are_the_entities_spacy_finds_in_each_sentence(nlp: Any) -
             assert [(e.start, e.end, e.label_) for e in sentence_ents(sent)] == expected
             compared += len(expected)
     assert compared > 100  # the examples name many people, places and dates
+
+
+def _dispatch(name: str, text: str) -> Document:
+    return Document(id=sha256(text), identifier=name, text=text, regions=((0, len(text)),))
+
+
+def test_a_chunks_new_words_leave_the_vocabulary_once_it_is_extracted() -> None:
+    # the words of one chunk must not stay in the vocabulary of a worker that goes on
+    # to thousands more: a corpus's vocabulary grows with every article
+    settings = Settings()
+    nlp = build_pipeline(settings.model)  # the one extraction uses
+    first = _dispatch(
+        "a.txt", "Colonel Vrexalind Quorbath said 4,817 Russian troops held Zalvinkor near Kursk."
+    )
+    second = _dispatch("b.txt", "Officials said 2,093 soldiers left Plomberast on Monday.")
+    strings_before = len(nlp.vocab.strings)
+
+    extractions = list(extract_documents([first], settings))
+    # the ruler's labels, learnt by the recogniser inside the first zone, outlive it:
+    # a second chunk asks for the model's labels again (`nlp.meta`)
+    extractions += list(extract_documents([second], settings))
+
+    assert all(isinstance(e, Extraction) for e in extractions)
+    assert {"Vrexalind", "Zalvinkor", "Plomberast", "4,817"}.isdisjoint(nlp.vocab.strings)
+    assert len(nlp.vocab.strings) == strings_before
+    first_extraction = extractions[0]
+    assert isinstance(first_extraction, Extraction)
+    # the figure is extracted all the same
+    assert [q.value for q in first_extraction.quantities] == [4817]
+    assert nlp.meta["labels"]["ner"]
