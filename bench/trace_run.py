@@ -1,12 +1,13 @@
 """Memory over a long run: `ckg run` as a child, its RSS sampled against articles done.
 
 Peak RSS alone says how high memory went, not whether it grows with the corpus.
-This samples the summed RSS of the run and its workers every few seconds,
-together with the number of articles the run has cached in its manifest, and
-appends them to a CSV file, so a plot (or `--summary`) shows whether memory is
-flat. Runs are incremental: a run stopped part way and started again takes the
-articles already done from the manifest and goes on, and the trace goes on with
-a new `part` number.
+This samples the summed RSS of the run and its workers every few seconds, the
+parent's and the largest worker's on their own (so a growth can be placed), and
+the number of articles the run has cached in its manifest, and appends them to a
+CSV file, so a plot (or `--summary`) shows whether memory is flat. Runs are
+incremental: a run stopped part way and started again takes the articles already
+done from the manifest and goes on, and the trace goes on with a new `part`
+number.
 
 Usage:
   python bench/trace_run.py CORPUS OUT [--workers 2] [--every 10]
@@ -25,7 +26,18 @@ from pathlib import Path
 
 import psutil
 
-FIELDS = ["part", "seconds", "articles", "rss_bytes", "processes"]
+# rss_bytes is the sum over the run and its workers; the last two came later, and a
+# trace written before them has only the first five columns
+FIELDS = [
+    "part",
+    "seconds",
+    "articles",
+    "rss_bytes",
+    "processes",
+    "parent_rss_bytes",
+    "worker_rss_bytes",
+]
+SIZES = ["rss_bytes", "parent_rss_bytes", "worker_rss_bytes"]
 
 
 def articles_done(out: Path) -> int | None:
@@ -40,15 +52,20 @@ def articles_done(out: Path) -> int | None:
         return None
 
 
-def tree_rss(process: psutil.Process) -> tuple[int, int]:
-    total, count = 0, 0
+def tree_rss(process: psutil.Process) -> dict[str, int]:
+    """RSS summed over the run and its workers, the parent's, and the largest worker's."""
+    sizes: list[int] = []
     for member in [process, *process.children(recursive=True)]:
         try:
-            total += member.memory_info().rss
-            count += 1
+            sizes.append(member.memory_info().rss)
         except psutil.Error:
             continue  # a worker that ended between the listing and the reading
-    return total, count
+    return {
+        "rss_bytes": sum(sizes),
+        "processes": len(sizes),
+        "parent_rss_bytes": sizes[0] if sizes else 0,
+        "worker_rss_bytes": max(sizes[1:], default=0),
+    }
 
 
 def next_part(trace: Path) -> int:
@@ -72,12 +89,11 @@ def trace_run(corpus: Path, out: Path, trace: Path, workers: int, every: float) 
         if new_file:
             writer.writeheader()
         while process.poll() is None:
-            rss, processes = tree_rss(process)
+            sizes = tree_rss(process)
             done = articles_done(out)
             last_done = last_done if done is None else done
             seconds = round(time.perf_counter() - clock, 1)
-            sample = [part, seconds, last_done, rss, processes]
-            writer.writerow(dict(zip(FIELDS, sample, strict=True)))
+            writer.writerow({"part": part, "seconds": seconds, "articles": last_done, **sizes})
             handle.flush()
             time.sleep(every)
     return int(process.returncode or 0)
@@ -90,15 +106,25 @@ def summary(trace: Path) -> str:
     if not rows:
         return f"{trace}: no samples with articles done yet"
     most = max(int(row["articles"]) for row in rows)
-    lines = [f"{trace}: {len(rows)} samples, up to {most:,} articles", "articles  peak RSS GiB"]
+    lines = [
+        f"{trace}: {len(rows)} samples, up to {most:,} articles",
+        "articles  peak RSS GiB  parent  largest worker",
+    ]
     for tenth in range(10):
         low, high = most * tenth / 10, most * (tenth + 1) / 10
-        inside = [int(r["rss_bytes"]) for r in rows if low < int(r["articles"]) <= high]
+        inside = [r for r in rows if low < int(r["articles"]) <= high]
         if inside:
-            lines.append(f"{int(high):>8,}  {max(inside) / 2**30:11.2f}")
+            peaks = [_peak(inside, field) for field in SIZES]
+            lines.append(f"{int(high):>8,}  {peaks[0]:12}  {peaks[1]:>6}  {peaks[2]:>14}")
     median = statistics.median(int(r["rss_bytes"]) for r in rows) / 2**30
     lines.append(f"median RSS over the run: {median:.2f} GiB")
     return "\n".join(lines)
+
+
+def _peak(rows: list[dict[str, str]], field: str) -> str:
+    """The largest sample of `field` in GiB; traces written before a field existed lack it."""
+    values = [int(row[field]) for row in rows if row.get(field)]
+    return f"{max(values) / 2**30:.2f}" if values else "-"
 
 
 def main() -> None:

@@ -123,7 +123,14 @@ def test_a_traced_run_samples_memory_against_articles_done(corpus, tmp_path):
     assert rows[0] == ",".join(trace_run.FIELDS)
     parts = {int(row.split(",")[0]) for row in rows[1:]}
     assert parts == {1, 2}
-    assert max(int(row.split(",")[3]) for row in rows[1:]) > 100 * 2**20  # the model is loaded
+    samples = [dict(zip(trace_run.FIELDS, row.split(","), strict=True)) for row in rows[1:]]
+    assert max(int(s["rss_bytes"]) for s in samples) > 100 * 2**20  # the model is loaded
+    # one worker: the run extracts in its own process, so the parent holds the model
+    assert max(int(s["parent_rss_bytes"]) for s in samples) > 100 * 2**20
+    assert all(
+        int(s["rss_bytes"]) >= int(s["parent_rss_bytes"]) + int(s["worker_rss_bytes"])
+        for s in samples
+    )
     summary = trace_run.summary(trace)
     assert f"up to {ARTICLES:,} articles" in summary and "median RSS" in summary
 
@@ -131,13 +138,29 @@ def test_a_traced_run_samples_memory_against_articles_done(corpus, tmp_path):
 def test_a_trace_summary_gives_the_peak_per_tenth_of_the_articles(tmp_path):
     trace = tmp_path / "trace.csv"
     lines = [",".join(trace_run.FIELDS)]
-    lines += [f"1,{n},{n * 10},{(1 + n % 3) * 2**30},3" for n in range(1, 101)]
+    sizes = "{total},3,{parent},{worker}"
+    lines += [
+        f"1,{n},{n * 10}," + sizes.format(total=(1 + n % 3) * 2**30, parent=n * 2**24, worker=2**29)
+        for n in range(1, 101)
+    ]
     trace.write_text("\n".join(lines) + "\n")
     summary = trace_run.summary(trace).splitlines()
     assert summary[0].endswith("100 samples, up to 1,000 articles")
     tenths = summary[2:12]
     assert [line.split()[0] for line in tenths] == [f"{n * 100:,}" for n in range(1, 11)]
     assert all(line.split()[1] == "3.00" for line in tenths)
+    # the parent's peak is its last sample in each tenth: 10 * 2**24 bytes per tenth
+    assert [line.split()[2] for line in tenths] == [f"{n * 10 / 64:.2f}" for n in range(1, 11)]
+    assert all(line.split()[3] == "0.50" for line in tenths)
+
+
+def test_a_trace_from_before_the_parent_and_worker_columns_still_sums_up(tmp_path):
+    trace = tmp_path / "trace.csv"
+    lines = ["part,seconds,articles,rss_bytes,processes"]
+    lines += [f"1,{n},{n * 10},{2**30},3" for n in range(1, 101)]
+    trace.write_text("\n".join(lines) + "\n")
+    tenths = trace_run.summary(trace).splitlines()[2:12]
+    assert all(line.split()[1:] == ["1.00", "-", "-"] for line in tenths)
 
 
 def test_the_query_benchmark_runs_a_question_with_its_parameters(one_worker_run):
