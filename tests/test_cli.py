@@ -192,6 +192,28 @@ def test_sorted_exports_merge_runs_sorted_on_disk(examples_run, monkeypatch, fmt
     assert len(expected) > 40 * 4096
 
 
+@pytest.mark.parametrize("fmt", ["ttl", "nt"])
+def test_union_exports_of_a_triple_in_two_graphs_read_back_as_one_triple(tmp_path, fmt):
+    from etl.export import write_export
+
+    store = pyoxigraph.Store()
+    said = (
+        pyoxigraph.NamedNode("https://example.org/a"),
+        pyoxigraph.NamedNode("https://example.org/p"),
+        pyoxigraph.Literal("x"),
+    )
+    other = (said[0], said[1], pyoxigraph.Literal("y"))
+    for graph, triple in [("g1", said), ("g2", said), ("g2", other)]:
+        store.add(pyoxigraph.Quad(*triple, pyoxigraph.NamedNode(f"https://example.org/{graph}")))
+    target = tmp_path / f"union.{fmt}"
+    write_export(store, fmt, target)
+    kind = {"ttl": pyoxigraph.RdfFormat.TURTLE, "nt": pyoxigraph.RdfFormat.N_TRIPLES}[fmt]
+    read_back = {quad.triple for quad in pyoxigraph.parse(path=str(target), format=kind)}
+    assert read_back == {pyoxigraph.Triple(*said), pyoxigraph.Triple(*other)}
+    if fmt == "nt":  # sorted, without the repeat
+        assert len(target.read_bytes().splitlines()) == 2
+
+
 def test_validate_exit_codes(examples_run, tmp_path):
     out, _ = examples_run
     report = tmp_path / "report.ttl"
