@@ -13,15 +13,18 @@ Graph Store URL differs (`/store`, `/DATASET/data`, `/repositories/ID/rdf-graphs
 
 from __future__ import annotations
 
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store, Triple, serialize
 
 from .errors import PushError
+from .export import write_export
 
 Progress = Callable[[str, int, int], None]
 RETRY_STATUSES = {408, 425, 429, 500, 502, 503, 504}
@@ -82,17 +85,38 @@ def _graph_triples(store: Store, graph: NamedNode | DefaultGraph) -> list[Triple
     ]
 
 
-def _union_triples(store: Store) -> list[Triple]:
-    union = {Triple(q.subject, q.predicate, q.object) for q in store}
-    return sorted(union, key=str)
+def _union_file(store: Store, folder: Path) -> tuple[Path, int]:
+    """The union of the named graphs as sorted N-Triples without repeats, and its line count.
+
+    Written to a file by the nt export, which sorts on disk, so a store of any size is
+    sent in bounded memory; a set of every triple in Python grew with the store.
+    """
+    path = folder / "union.nt"
+    write_export(store, "nt", path)
+    with path.open("rb") as lines:
+        return path, sum(1 for _ in lines)
+
+
+def _body(graph: Path | bytes) -> tuple[Iterable[bytes] | bytes, dict[str, str]]:
+    """What to PUT: bytes as they are, a file read as it is sent (opened anew per attempt)."""
+    if isinstance(graph, bytes):
+        return graph, {}
+    return _chunks(graph), {"Content-Length": str(graph.stat().st_size)}
+
+
+def _chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            yield chunk
 
 
 def _send(
-    client: httpx.Client, target: Target, params: dict[str, str], body: bytes, retries: int
+    client: httpx.Client, target: Target, params: dict[str, str], graph: Path | bytes, retries: int
 ) -> int:
-    """PUT one graph; returns how many retries it took."""
-    headers = {"Content-Type": "application/n-triples"}
+    """PUT one graph (its N-Triples, or a file of them); returns how many retries it took."""
     for attempt in range(retries + 1):
+        body, length = _body(graph)
+        headers = {"Content-Type": "application/n-triples", **length}
         try:
             response = client.put(target.graph_store, params=params, content=body, headers=headers)
         except httpx.TransportError as exc:
@@ -137,23 +161,27 @@ def push_store(
     """Upload the named graphs of `store` to `target` (or, with per_article=False, their
     union into the target's default graph) and check the counts there."""
     progress = progress or (lambda stage, done, total: None)
-    if per_article:
-        graphs = sorted((g for g in store.named_graphs() if isinstance(g, NamedNode)), key=str)
-        uploads = [(g.value, {"graph": g.value}, _graph_triples(store, g)) for g in graphs]
-    else:
-        uploads = [("", {"default": ""}, _union_triples(store))]
     sent: dict[str, int] = {}
     retried = 0
     timeout = httpx.Timeout(60.0, connect=10.0)
     client = httpx.Client(
         auth=target.auth, headers=target.headers, timeout=timeout, transport=transport
     )
-    with client as http:
-        for done, (name, params, triples) in enumerate(uploads):
-            body = serialize(triples, format=RdfFormat.N_TRIPLES) or b""
-            retried += _send(http, target, params, body, retries)
-            sent[name] = len(triples)
-            progress("push", done + 1, len(uploads))
+    with client as http, tempfile.TemporaryDirectory(prefix="ckg-push-") as folder:
+        if per_article:
+            # one graph's triples in memory at a time
+            graphs = sorted((g for g in store.named_graphs() if isinstance(g, NamedNode)), key=str)
+            for done, graph in enumerate(graphs):
+                triples = _graph_triples(store, graph)
+                body = serialize(triples, format=RdfFormat.N_TRIPLES) or b""
+                retried += _send(http, target, {"graph": graph.value}, body, retries)
+                sent[graph.value] = len(triples)
+                progress("push", done + 1, len(graphs))
+        else:
+            union, count = _union_file(store, Path(folder))
+            retried += _send(http, target, {"default": ""}, union, retries)
+            sent[""] = count
+            progress("push", 1, 1)
         remote = _remote_counts(http, target, union=not per_article)
     wrong = {g: (n, remote.get(g, 0)) for g, n in sent.items() if remote.get(g, 0) != n}
     if wrong:

@@ -194,3 +194,37 @@ def test_a_client_error_is_not_retried_and_a_wrong_count_fails():
 
     with pytest.raises(PushError, match="urn:g2: sent 1, found 0"):
         push_store(small_store(), where, transport=httpx.MockTransport(short_count))
+
+
+def test_a_union_push_sends_the_whole_file_again_on_a_retry(monkeypatch):
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    bodies: list[bytes] = []
+    failures = iter([503])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "PUT":
+            bodies.append(request.read())  # the streamed body, read as the server would
+            assert request.headers["content-length"] == str(len(bodies[-1]))
+            return httpx.Response(next(failures, 204))
+        return httpx.Response(
+            200,
+            json={"head": {"vars": ["n"]}, "results": {"bindings": [{"n": {"value": "2"}}]}},
+        )
+
+    store = small_store()
+    store.add(  # the same triple in a second graph: sent once
+        pyoxigraph.Quad(
+            pyoxigraph.NamedNode("urn:s"),
+            pyoxigraph.NamedNode("urn:p"),
+            pyoxigraph.Literal("urn:g1"),
+            pyoxigraph.NamedNode("urn:g2"),
+        )
+    )
+    where = target("http://store.invalid/store")
+    report = push_store(store, where, per_article=False, transport=httpx.MockTransport(handler))
+    assert report.retries == 1 and report.graphs == {"": 2}
+    assert len(bodies) == 2 and bodies[0] == bodies[1]
+    assert bodies[0].splitlines() == [
+        b'<urn:s> <urn:p> "urn:g1" .',
+        b'<urn:s> <urn:p> "urn:g2" .',
+    ]
