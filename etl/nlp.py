@@ -156,6 +156,19 @@ def _variants(label: str) -> set[str]:
     return {label, label.replace("'", "’")}
 
 
+def _label_pattern(text: str) -> str | list[dict[str, Any]]:
+    """A label as the ruler's pattern: a phrase, matched on lower case, unless it must
+    match as written.
+
+    Phrases go to spaCy's PhraseMatcher, which looks each token up once; token patterns
+    go to its Matcher, which tries every pattern at every token. With the gazetteer's
+    labels as token patterns the ruler took longer than the statistical model.
+    """
+    if _case_sensitive(text):
+        return _token_pattern(text, case_sensitive=True)
+    return text
+
+
 def gazetteer_patterns(gazetteer: Gazetteer) -> list[dict[str, Any]]:
     """EntityRuler patterns for every label, variant and derived armed-force phrase."""
     patterns: list[dict[str, Any]] = []
@@ -165,16 +178,13 @@ def gazetteer_patterns(gazetteer: Gazetteer) -> list[dict[str, Any]]:
             variant for text in (entity.label, *entity.alt_labels) for variant in _variants(text)
         }
         for text in sorted(labels):
-            tokens = _token_pattern(text, case_sensitive=_case_sensitive(text))
-            patterns.append({"label": label, "pattern": tokens, "id": entity.key})
+            patterns.append({"label": label, "pattern": _label_pattern(text), "id": entity.key})
             if entity.kind.rdf_class in {"Organization", "ArmedForce"} and not _case_sensitive(
                 text
             ):
                 # "the Institute's", "Kremlin’s" are found by the possessive split anyway;
                 # add "the X" so the article does not split the span.
-                patterns.append(
-                    {"label": label, "pattern": [{"LOWER": "the"}, *tokens], "id": entity.key}
-                )
+                patterns.append({"label": label, "pattern": f"the {text}", "id": entity.key})
     patterns.extend(_force_patterns(gazetteer))
     return patterns
 
@@ -195,8 +205,7 @@ def _force_patterns(gazetteer: Gazetteer) -> list[dict[str, Any]]:
             )
             # English plurals of -n demonyms ("North Koreans", "Ukrainians") name the force.
             if demonym.endswith("n") and not _is_acronym(demonym):
-                plural = _token_pattern(demonym + "s", case_sensitive=False)
-                patterns.append({"label": label, "id": force.key, "pattern": plural})
+                patterns.append({"label": label, "id": force.key, "pattern": demonym + "s"})
         for capital in gazetteer.capitals_of(state_key):
             for name in {capital.label, *capital.alt_labels}:
                 city = _token_pattern(name, case_sensitive=False)
@@ -222,7 +231,8 @@ def build_pipeline(requested_model: str = "") -> Language:
         "entity_ruler",
         name="ckg_gazetteer",
         before="ner",
-        config={"overwrite_ents": True, "validate": False},
+        # phrase patterns (`_label_pattern`) match whatever the case
+        config={"overwrite_ents": True, "validate": False, "phrase_matcher_attr": "LOWER"},
     )
     ruler.add_patterns(gazetteer_patterns(load_gazetteer()))  # type: ignore[attr-defined]
     # Documents are processed in memory zones (see `work.extract_documents`), and a

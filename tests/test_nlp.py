@@ -52,3 +52,28 @@ def test_a_chunks_new_words_leave_the_vocabulary_once_it_is_extracted() -> None:
     # the figure is extracted all the same
     assert [q.value for q in first_extraction.quantities] == [4817]
     assert nlp.meta["labels"]["ner"]
+
+
+def _gazetteer_spans(nlp: Any, text: str) -> set[tuple[str, str]]:
+    doc = nlp(text)
+    return {(e.text, e.ent_id_) for e in doc.ents if e.label_.startswith("CKG_")}
+
+
+def test_the_gazetteer_matches_labels_in_any_case_and_acronyms_only_as_written(nlp: Any) -> None:
+    found = _gazetteer_spans(
+        nlp, "Officials in KURSK OBLAST and the kursk region said the US would not help us."
+    )
+    assert ("KURSK OBLAST", "place/kursk-oblast") in found
+    assert ("kursk region", "place/kursk-oblast") in found
+    assert ("US", "state/united-states") in found
+    assert not any(text == "us" for text, _ in found)
+
+
+def test_the_gazetteer_finds_forces_by_demonym_plural_capital_and_article(nlp: Any) -> None:
+    text = "Ukrainians said north koreans had joined Moscow's troops and the Kremlin’s envoy."
+    assert _gazetteer_spans(nlp, text) == {
+        ("Ukrainians", "armed-force/armed-forces-of-ukraine"),
+        ("north koreans", "armed-force/korean-peoples-army"),
+        ("Moscow's troops", "armed-force/russian-armed-forces"),
+        ("the Kremlin", "organization/kremlin"),
+    }
