@@ -111,10 +111,6 @@ class Manifest:
     def close(self) -> None:
         self.db.close()
 
-    def in_store(self) -> dict[str, InStore]:
-        rows = self.db.execute("SELECT identifier, key, graph FROM current")
-        return {identifier: InStore(key, graph) for identifier, key, graph in rows}
-
     def meta(self, name: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
         return None if row is None else str(row[0])
