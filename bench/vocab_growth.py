@@ -99,8 +99,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="vocab-") as folder:
         paths = with_new_words(args.corpus, Path(folder), args.articles, args.new_words)
-        if not paths:
-            sys.exit(f"{args.corpus}: no .txt files")
+        if len(paths) < 3 * CHUNK:  # a slope needs two samples after the first chunk
+            sys.exit(f"{args.corpus}: {len(paths)} .txt files; at least {3 * CHUNK} are needed")
         arms = {"zones": measure(paths, True), "no zones": measure(paths, False)}
     print(f"{len(paths)} articles, {args.new_words} new words each, chunks of {CHUNK}")
     columns = ["RSS after the first chunk, MiB", "at the end, MiB", "growth, KiB an article"]
