@@ -315,6 +315,19 @@ def pipe_documents(
 
 
 _SENTENCE_ENTS = "ckg.sentence_ents"
+_TEXT = "ckg.text"
+
+
+def doc_text(doc: Doc) -> str:
+    """`doc.text`, joined once per doc.
+
+    spaCy joins every token's text afresh at each `Doc.text`; asked once per
+    sentence, figure and stated time, that was most of the extraction's own time.
+    """
+    text: str | None = doc.user_data.get(_TEXT)
+    if text is None:
+        text = doc.user_data[_TEXT] = doc.text
+    return text
 
 
 def sentence_ents(sent: Span) -> list[Span]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from spacy.tokens import Doc
+
 from etl.config import Settings
 from etl.ingest import Rejected, read_sources, sha256
 from etl.model import Document, Extraction
-from etl.nlp import build_pipeline, sentence_ents
+from etl.nlp import build_pipeline, doc_text, sentence_ents
 from etl.work import extract_documents
 
 from .conftest import EXAMPLES
@@ -22,6 +24,16 @@ def test_sentence_ents_are_the_entities_spacy_finds_in_each_sentence(nlp: Any) -
             assert [(e.start, e.end, e.label_) for e in sentence_ents(sent)] == expected
             compared += len(expected)
     assert compared > 100  # the examples name many people, places and dates
+
+
+def test_doc_text_is_the_docs_text_joined_once_even_for_a_doc_of_pieces(nlp: Any) -> None:
+    texts = ["Kyiv said 300 troops left. ", "Moscow denied it.\n\n", "Later: nothing."]
+    pieces = list(nlp.pipe(texts))
+    # the pieces are asked first: a doc joined from them must not take their text
+    for doc in [*pieces, Doc.from_docs(pieces, ensure_whitespace=False)]:
+        text = doc_text(doc)
+        assert text == doc.text
+        assert doc_text(doc) is text  # kept with the doc, not joined again
 
 
 def _dispatch(name: str, text: str) -> Document:

@@ -17,6 +17,7 @@ from spacy.tokens import Doc
 
 from ..gazetteer import Gazetteer
 from ..model import Document, Extraction, Sentence
+from ..nlp import doc_text
 from .claims import find_claims
 from .entities import find_mentions
 from .events import find_events
@@ -32,8 +33,9 @@ def _sentences(doc: Doc, text: str) -> dict[int, Sentence]:
     left-out lines around it; its text is then the article's own.
     """
     found: dict[int, Sentence] = {}
+    masked = doc_text(doc)
     for sent in doc.sents:
-        seen = doc.text[sent.start_char : sent.end_char]
+        seen = masked[sent.start_char : sent.end_char]
         begin = sent.start_char + (len(seen) - len(seen.lstrip()))
         end = begin + len(seen.strip())
         found[sent.start_char] = Sentence(begin, end, text[begin:end])

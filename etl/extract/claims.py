@@ -31,7 +31,7 @@ from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
 from ..model import Claim, Entity, EntityKind, Event, Mention, Quantity, Sentence
-from ..nlp import sentence_ents
+from ..nlp import doc_text, sentence_ents
 from .entities import slug
 from .roles import actor_key
 
@@ -210,7 +210,7 @@ def _unnamed_source(tokens: list[Token], document_id: str) -> Entity | None:
     if any(t.like_num for t in noun.children):
         return None
     words = [t for t in noun.subtree if t.i <= noun.i and t.dep_ != "det" and not t.is_punct]
-    label = noun.doc.text[words[0].idx : noun.idx + len(noun.text)] if words else noun.text
+    label = doc_text(noun.doc)[words[0].idx : noun.idx + len(noun.text)] if words else noun.text
     kind = (
         EntityKind.PERSON
         if noun.tag_ == "NN" and noun.lower_ not in BODY_NOUNS | DOCUMENT_NOUNS
@@ -412,7 +412,7 @@ def _turn_claim(
     actor or place; later sentences of the turn count when they carry a figure or
     an event. Questions and pleasantries never do.
     """
-    text = sent.doc.text
+    text = doc_text(sent.doc)
     line_start = text.rfind("\n", 0, sent.start_char) + 1
     label = TURN_LABEL.match(text, line_start)
     if label is None or sent.text.rstrip().endswith("?"):

@@ -23,6 +23,7 @@ from spacy.tokens import Span as SpacySpan
 
 from ..gazetteer import Gazetteer
 from ..model import Entity, EntityKind, Measure, Mention, Qualifier, Quantity, Sentence, Unit
+from ..nlp import doc_text
 from .roles import first_place
 from .time import time_near
 
@@ -611,7 +612,7 @@ def _restated(doc: Doc, figure: _Figure, previous: Quantity | None) -> bool:
     """'500 square kilometres (190 square miles)': the same figure in another unit."""
     if previous is None or figure.start == 0 or doc[figure.start - 1].text != "(":
         return False
-    return doc.text[previous.end : doc[figure.start - 1].idx].strip() == ""
+    return doc_text(doc)[previous.end : doc[figure.start - 1].idx].strip() == ""
 
 
 def _is_actor(entity: Entity) -> bool:
@@ -658,7 +659,7 @@ def find_quantities(
                 Quantity(
                     begin=begin,
                     end=end,
-                    text=doc.text[begin:end],
+                    text=doc_text(doc)[begin:end],
                     sentence=sentence,
                     measure=measure,
                     value=figure.value,

@@ -25,7 +25,7 @@ from datetime import date, timedelta
 from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
 
-from ..nlp import sentence_ents
+from ..nlp import doc_text, sentence_ents
 
 MONTHS = {
     name: i
@@ -158,5 +158,5 @@ def time_near(
         return None, None
     ent = min(candidates, key=lambda e: abs(e.start_char - position))
     begin, end = stated_time(doc, ent)
-    text = doc.text[begin:end]
+    text = doc_text(doc)[begin:end]
     return text, resolve(ent.text, issued if isinstance(issued, date) else None)
