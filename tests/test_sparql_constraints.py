@@ -17,6 +17,7 @@ from rdflib.namespace import RDF, SH, XSD
 
 from etl.pipeline import RunReport
 from etl.rdf import referenced_entities
+from etl.shape_targets import TARGET_PREDICATES
 from etl.sparql_constraints import split_shapes
 from etl.validate import (
     ENTITIES_GRAPH_SUFFIX,
@@ -36,7 +37,21 @@ def assert_same(data: Graph) -> None:
     new, plain = validate_graph(data), validate_with_pyshacl(data)
     assert new.conforms is plain.conforms
     assert new.violations == plain.violations
-    assert isomorphic(new.report, plain.report)
+    assert isomorphic(_without_shape_targets(new.report), _without_shape_targets(plain.report))
+
+
+def _without_shape_targets(report: Graph) -> Graph:
+    """The report but for the targets of the source shapes pySHACL copies into it.
+
+    `validate_graph` gives property shapes their node shape's targets (see
+    `etl.shape_targets`), and pySHACL copies a blank-node source shape whole.
+    """
+    kept = Graph()
+    shapes = set(report.objects(None, SH.sourceShape))
+    for s, p, o in report:
+        if not (s in shapes and p in TARGET_PREDICATES):
+            kept.add((s, p, o))
+    return kept
 
 
 @pytest.fixture(scope="module")
