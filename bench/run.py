@@ -17,7 +17,8 @@ load average is noted before each one, to say how idle the cores were.
 6. Per-article SHACL (summed over the run) vs one pySHACL run over the whole graph.
 A profile (py-spy) of a one-worker run over SMALL goes to bench/PROFILE.txt.
 
-Usage: python bench/run.py [--small 1000] [--large 10000] [--runs 3] [--only-large]
+Usage: python bench/run.py [--small 1000] [--large 10000] [--runs 3]
+       [--only-small | --only-large | --only-queries]
 """
 
 from __future__ import annotations
@@ -627,6 +628,7 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=10000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only-large", action="store_true", help="only rows 3-6 (e.g. 100k)")
+    parser.add_argument("--only-small", action="store_true", help="only rows 1-2 and the profile")
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument(
         "--only-queries", action="store_true", help="only rows 5-6, on the stores already built"
@@ -662,6 +664,9 @@ def main() -> None:
     small = {} if args.only_large else throughput(results, args)
     if not args.only_large and not args.no_profile:
         profile(results, args)
+    if args.only_small:
+        print((BENCH / "RESULTS.md").read_text())
+        return
     out = scaling(results, args, small)
     queries(results, args, out, small)
     print((BENCH / "RESULTS.md").read_text())
