@@ -125,7 +125,7 @@ def child_rdflib(out: Path) -> dict[str, Any]:
     from rdflib_engine import answer, load_dataset, rows_digest
 
     from etl.queries import named_queries
-    from etl.validate import load_shapes, validate_graph
+    from etl.validate import load_shapes
 
     clock = time.perf_counter()
     dataset = load_dataset(out / "graph.trig")
@@ -154,23 +154,15 @@ def child_rdflib(out: Path) -> dict[str, Any]:
     for quad in dataset.quads((None, None, None, None)):
         whole.add(quad[:3])
     result["triples"] = len(whole)
-    result["whole_shacl_seconds"] = _whole_graph_seconds(
-        lambda: pyshacl.validate(whole, shacl_graph=load_shapes(), inference="none", advanced=True)
-    )
-    # the same validation code as each article's, so the ratio is per article vs whole only
-    result["whole_validate_graph_seconds"] = _whole_graph_seconds(lambda: validate_graph(whole))
-    return result
-
-
-def _whole_graph_seconds(validate: Callable[[], object]) -> float | str:
     clock = time.perf_counter()
     try:
         _alarm(WHOLE_SHACL_LIMIT)
-        validate()
+        pyshacl.validate(whole, shacl_graph=load_shapes(), inference="none", advanced=True)
         signal.alarm(0)
-        return time.perf_counter() - clock
+        result["whole_shacl_seconds"] = time.perf_counter() - clock
     except TimeoutError:
-        return f"> {WHOLE_SHACL_LIMIT}"
+        result["whole_shacl_seconds"] = f"> {WHOLE_SHACL_LIMIT}"
+    return result
 
 
 def child_query(out: Path, name: str, limit: int, parameters: str = "{}") -> dict[str, Any]:
@@ -436,13 +428,7 @@ def _rdflib_rows(out: Path, quads: int, args: argparse.Namespace) -> dict[str, A
         return measure("rdflib", out)
     # rdflib keeps every quad as Python objects in several indexes: memory grows steeply
     skipped = f"not run ({quads:,} quads > --rdflib-max-quads)"
-    return {
-        "parse_seconds": None,
-        "queries": {},
-        "whole_shacl_seconds": skipped,
-        "whole_validate_graph_seconds": skipped,
-        "triples": quads,
-    }
+    return {"parse_seconds": None, "queries": {}, "whole_shacl_seconds": skipped, "triples": quads}
 
 
 def _quads(out: Path) -> int:
@@ -532,21 +518,16 @@ def _narrowed_table(
 
 def _shacl_table(title: str, per_article: float, rdflib: dict[str, Any]) -> list[str]:
     whole = rdflib["whole_shacl_seconds"]
-    same = rdflib.get("whole_validate_graph_seconds", "not measured")
     lines = [
         f"## 6. SHACL on the {title} graph ({rdflib['triples']:,} triples)",
         "",
         "| how | seconds |",
         "| --- | ---: |",
         f"| per article, in the workers (summed CPU time) | {per_article:.0f} |",
-        f"| one pySHACL run over the whole graph, the shapes as written | {_seconds(whole)} |",
-        f"| `validate_graph` over the whole graph, as each article is validated | "
-        f"{_seconds(same)} |",
+        f"| one pySHACL run over the whole graph | {_seconds(whole)} |",
     ]
     if isinstance(whole, float) and per_article:
         lines.append(f"\nWhole graph / per article: **{whole / per_article:.2f}x**.")
-    if isinstance(same, float) and per_article:
-        lines.append(f"With the same validation code for both: **{same / per_article:.2f}x**.")
     return lines
 
 
