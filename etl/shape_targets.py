@@ -44,7 +44,9 @@ def with_own_targets(shapes: Graph) -> Graph:
         moved.add(triple)
     for node_shape in set(shapes.subjects(SH.property, None)):
         targets = [(p, o) for p in TARGET_PREDICATES for o in shapes.objects(node_shape, p)]
-        if not targets or not _only_through_targets(shapes, node_shape):
+        # a node shape of warning severity would excuse its property shapes' violations
+        violation = set(shapes.objects(node_shape, SH.severity)) <= {SH.Violation}
+        if not targets or not violation or not only_through_targets(shapes, node_shape):
             continue
         for property_shape in shapes.objects(node_shape, SH.property):
             if (property_shape, SH.path, None) not in shapes:
@@ -55,12 +57,16 @@ def with_own_targets(shapes: Graph) -> Graph:
     return moved
 
 
-def _only_through_targets(shapes: Graph, node_shape: Node) -> bool:
-    """True when the node shape is validated through its targets alone, with nothing to add."""
+def only_through_targets(shapes: Graph, node_shape: Node) -> bool:
+    """True when pySHACL validates the node shape through its own explicit targets alone.
+
+    A shape another shape refers to (sh:node, sh:property, sh:or...) is also validated
+    for that shape's value nodes; an implicit class target, a SPARQL-based sh:target
+    and sh:deactivated are pySHACL's to handle.
+    """
     return (
         set(shapes.objects(node_shape, RDF.type)) == {SH.NodeShape}
         and next(shapes.subjects(None, node_shape), None) is None
         and (node_shape, SH.target, None) not in shapes
         and (node_shape, SH.deactivated, None) not in shapes
-        and set(shapes.objects(node_shape, SH.severity)) <= {SH.Violation}
     )

@@ -35,6 +35,8 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
 
+from .shape_targets import only_through_targets
+
 THIS = Variable("this")
 # Severities that leave a graph conforming: validate_graph runs pySHACL with
 # allow_warnings and allow_infos.
@@ -145,18 +147,13 @@ def rewritable(shapes: Graph, shape: Node, node: Node) -> SparqlConstraint | Non
 def _simple_shape(shapes: Graph, shape: Node) -> bool:
     """A node shape validated only through its own targets, with nothing pySHACL adds.
 
-    A shape that another shape refers to (sh:node, sh:property, sh:or...) is also
-    validated for that shape's value nodes; a shape's own sh:message would be added
-    to every result; sh:target, implicit class targets and sh:deactivated are left
-    to pySHACL.
+    A shape's own sh:message would be added to every result, and its severity must
+    be one.
     """
     return (
-        set(shapes.objects(shape, RDF.type)) == {SH.NodeShape}
-        and next(shapes.subjects(None, shape), None) is None
-        and all(
-            next(shapes.objects(shape, p), None) is None
-            for p in (SH.path, SH.message, SH.target, SH.deactivated)
-        )
+        only_through_targets(shapes, shape)
+        and (shape, SH.path, None) not in shapes
+        and (shape, SH.message, None) not in shapes
         and len(set(shapes.objects(shape, SH.severity))) <= 1
     )
 
