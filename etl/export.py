@@ -25,7 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import BinaryIO, cast
 
-from pyoxigraph import RdfFormat, Store, Triple, serialize
+from pyoxigraph import BlankNode, DefaultGraph, NamedNode, RdfFormat, Store, Triple, serialize
 
 from .errors import CkgError
 from .rdf import PREFIXES
@@ -83,8 +83,13 @@ def _union(store: Store) -> Iterator[Triple]:
     N-Triples leave out the repeat when they are sorted.
     """
     for graph in store.named_graphs():
-        for quad in store.quads_for_pattern(None, None, None, graph):
-            yield quad.triple
+        yield from graph_triples(store, graph)
+
+
+def graph_triples(store: Store, graph: NamedNode | BlankNode | DefaultGraph) -> Iterator[Triple]:
+    """The triples of one graph of the store, read as they are asked for."""
+    for quad in store.quads_for_pattern(None, None, None, graph):
+        yield quad.triple
 
 
 # N-Quads and N-Triples are written sorted, without repeats, so two dumps of the same

@@ -21,10 +21,10 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store, Triple, serialize
+from pyoxigraph import NamedNode, RdfFormat, Store, serialize
 
 from .errors import PushError
-from .export import write_export
+from .export import graph_triples, write_export
 
 Progress = Callable[[str, int, int], None]
 RETRY_STATUSES = {408, 425, 429, 500, 502, 503, 504}
@@ -76,13 +76,6 @@ def _guess_query_url(endpoint: str) -> str:
             path = path[: -len(graph_store)] + query
             return urlunsplit(parts._replace(path=path))
     return endpoint
-
-
-def _graph_triples(store: Store, graph: NamedNode | DefaultGraph) -> list[Triple]:
-    return [
-        Triple(quad.subject, quad.predicate, quad.object)
-        for quad in store.quads_for_pattern(None, None, None, graph)
-    ]
 
 
 def _union_file(store: Store, folder: Path) -> tuple[Path, int]:
@@ -172,7 +165,7 @@ def push_store(
             # one graph's triples in memory at a time
             graphs = sorted((g for g in store.named_graphs() if isinstance(g, NamedNode)), key=str)
             for done, graph in enumerate(graphs):
-                triples = _graph_triples(store, graph)
+                triples = list(graph_triples(store, graph))
                 body = serialize(triples, format=RdfFormat.N_TRIPLES) or b""
                 retried += _send(http, target, {"graph": graph.value}, body, retries)
                 sent[graph.value] = len(triples)
