@@ -44,7 +44,7 @@ from . import __version__
 from .config import Settings
 from .engines import engine_for, run_in_process, worker_count
 from .errors import CkgError, StoreError
-from .export import atomic_write, export_store, write_export
+from .export import atomic_write, export_store, write_exports
 from .ingest import Rejected, expand, read_sources
 from .lineage import lineage_from_store, lineage_graph_iri
 from .manifest import InStore, Manifest, article_key
@@ -497,8 +497,7 @@ def _write_outputs(run: _Run, report: RunReport) -> None:
     staging = run.staging or _staging_folder(out_dir)
     run.staging = staging
     store = run.store if run.store is not None else _open(out_dir / STORE_DIR)
-    for name, fmt in EXPORTS.items():
-        write_export(store, fmt, staging / name)
+    write_exports(store, {staging / name: fmt for name, fmt in EXPORTS.items()})
     run.reports.write_turtle(staging / "validation.ttl")  # moved into place below
     violations = {r.identifier: r.violations for r in report.inputs if r.status == "ok"}
     atomic_write(staging / REPORT, run_report(store, violations).encode("utf-8"))

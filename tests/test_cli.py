@@ -155,6 +155,47 @@ def test_streamed_exports_are_the_bytes_of_the_whole_serialisation(examples_run,
     assert f"wrote {len(whole):,} bytes" in written.output
 
 
+def test_exports_written_side_by_side_are_the_bytes_of_each_one_alone(examples_run, tmp_path):
+    from etl.export import write_export, write_exports
+    from etl.store import open_store
+
+    out, _ = examples_run
+    store = open_store(out / "store")
+    formats = ["trig", "ttl", "jsonld", "nq"]  # two dumped in threads, two in the caller
+    write_exports(store, {tmp_path / f"together.{fmt}": fmt for fmt in formats})
+    for fmt in formats:
+        write_export(store, fmt, tmp_path / f"alone.{fmt}")
+        together = (tmp_path / f"together.{fmt}").read_bytes()
+        assert together and together == (tmp_path / f"alone.{fmt}").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+class _DumpFails:
+    """A store whose own dumps fail (a full disk, say); every other call is the store's."""
+
+    def __init__(self, store: pyoxigraph.Store) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    def dump(self, *args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+
+def test_a_dump_that_fails_in_its_thread_is_raised_and_leaves_no_file(examples_run, tmp_path):
+    from etl.export import write_exports
+    from etl.store import open_store
+
+    out, _ = examples_run
+    store = _DumpFails(open_store(out / "store"))
+    with pytest.raises(OSError, match="No space left"):
+        write_exports(store, {tmp_path / "graph.trig": "trig", tmp_path / "graph.ttl": "ttl"})
+    # the ttl export, written in the caller, is whole; the failed dump left nothing
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.ttl"]
+    assert len(list(pyoxigraph.parse(path=str(tmp_path / "graph.ttl")))) > 100
+
+
 def test_export_in_an_unknown_format_names_the_formats_and_writes_nothing(examples_run, tmp_path):
     out, _ = examples_run
     target = tmp_path / "new" / "dump.xml"
