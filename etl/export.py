@@ -239,6 +239,8 @@ def write_exports(store: Store, exports: Mapping[Path, str]) -> None:
     for fmt in exports.values():
         _streamer(fmt)  # an unknown format is an error before any file is made
     dumped = {path: fmt for path, fmt in exports.items() if fmt in DUMPED}
+    # An error or a Ctrl-C in this thread leaves the block once the dumps have ended:
+    # a dump cannot be stopped half-way, and its file is whole or not there.
     with ThreadPoolExecutor(max_workers=max(1, len(dumped))) as threads:
         running = [threads.submit(_dump, store, fmt, path) for path, fmt in dumped.items()]
         for path, fmt in exports.items():
