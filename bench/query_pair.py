@@ -5,10 +5,15 @@
         --param subject="north korea" --param place=kursk
 
 Each text runs `--runs` times through `etl.queries.run_query`, one text after the
-other, and every row is read; the last run of each is the one to quote (the first
-warms the page cache). Oxigraph's plans change with the shape of a query in ways
-that are hard to foresee, so a change to a query is measured this way, side by
-side, and not against a figure from another day.
+other; a run's time includes reading every row as text, which `bench/run.py` leaves
+out, so compare the two texts here with each other only. The last run of each is the
+one to quote (the first warms the page cache). Rows are compared as Oxigraph writes
+their terms, datatypes and language tags included, unlike the benchmark's
+comparison with rdflib (`rdflib_engine.oxigraph_rows`, values only).
+
+Oxigraph's plans change with the shape of a query in ways that are hard to foresee,
+so a change to a query is measured this way, side by side, and not against a figure
+from another day.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import BinaryIO, cast
 
@@ -188,23 +188,24 @@ def _stream_ntriples(store: Store, out: BinaryIO) -> None:
     _write_sorted(union, out)
 
 
-def _stream_trig(store: Store, out: BinaryIO) -> None:
-    store.dump(out, format=RdfFormat.TRIG, prefixes=PREFIX_MAP)
-
-
 def _stream_turtle(store: Store, out: BinaryIO) -> None:
     serialize(_union(store), out, format=RdfFormat.TURTLE, prefixes=PREFIX_MAP)
 
 
-def _stream_jsonld(store: Store, out: BinaryIO) -> None:
-    store.dump(out, format=RdfFormat.JSON_LD, prefixes=PREFIX_MAP)
+# Formats Oxigraph dumps by itself, every named graph as it is. Given a file name
+# rather than a stream, it writes without Python between its bytes and holds no GIL,
+# so such a dump runs on another core beside the other exports.
+DUMPED: dict[str, RdfFormat] = {"trig": RdfFormat.TRIG, "jsonld": RdfFormat.JSON_LD}
+
+
+def _dump(fmt: str, store: Store, out: BinaryIO | str) -> None:
+    store.dump(out, format=DUMPED[fmt], prefixes=PREFIX_MAP)
 
 
 # Formats written to a file as they are made, so a store of any size dumps in flat memory.
 STREAMED: dict[str, Callable[[Store, BinaryIO], None]] = {
-    "trig": _stream_trig,
+    **{fmt: partial(_dump, fmt) for fmt in DUMPED},
     "ttl": _stream_turtle,
-    "jsonld": _stream_jsonld,
     "nq": _stream_nquads,
     "nt": _stream_ntriples,
 }
@@ -216,20 +217,14 @@ def stream_export(store: Store, fmt: str, out: BinaryIO) -> None:
 
 
 def write_export(store: Store, fmt: str, path: Path) -> None:
-    """The store in `fmt`, streamed atomically to `path`."""
+    """The store in `fmt`, written atomically to `path`."""
     stream = _streamer(fmt)  # an unknown format is an error before any file is made
+    if fmt in DUMPED:
+        with atomic_path(path) as temporary:
+            _dump(fmt, store, str(temporary))
+        return
     with atomic_output(path) as out:
         stream(store, out)
-
-
-# Formats Oxigraph writes to a file by itself, without Python between its bytes: such
-# a dump does not hold the GIL, so it runs on another core beside the other exports.
-DUMPED: dict[str, RdfFormat] = {"trig": RdfFormat.TRIG, "jsonld": RdfFormat.JSON_LD}
-
-
-def _dump(store: Store, fmt: str, path: Path) -> None:
-    with atomic_path(path) as temporary:
-        store.dump(str(temporary), format=DUMPED[fmt], prefixes=PREFIX_MAP)
 
 
 def write_exports(store: Store, exports: Mapping[Path, str]) -> None:
@@ -242,7 +237,7 @@ def write_exports(store: Store, exports: Mapping[Path, str]) -> None:
     # An error or a Ctrl-C in this thread leaves the block once the dumps have ended:
     # a dump cannot be stopped half-way, and its file is whole or not there.
     with ThreadPoolExecutor(max_workers=max(1, len(dumped))) as threads:
-        running = [threads.submit(_dump, store, fmt, path) for path, fmt in dumped.items()]
+        running = [threads.submit(write_export, store, fmt, path) for path, fmt in dumped.items()]
         for path, fmt in exports.items():
             if path not in dumped:
                 write_export(store, fmt, path)
