@@ -527,6 +527,57 @@ def lineage_graph(links: Sequence[LineageLink], settings: Settings) -> Graph:
     return graph
 
 
+class LineageGroups:
+    """Articles joined by lineage links, in either direction and through any number of them.
+
+    A group is one source for corroboration: its articles repeat one story, so their
+    figures cannot confirm each other. Counting each article's derivation roots instead
+    made an article derived from two originals count as two sources on its own.
+    """
+
+    def __init__(self) -> None:
+        self._parent: dict[str, str] = {}  # union-find over Document ids
+        self._identifier: dict[str, str] = {}
+        self._derived: set[str] = set()
+
+    def add(self, links: Iterable[LineageLink]) -> None:
+        for link in links:
+            self._identifier[link.derived] = link.derived_identifier
+            self._identifier[link.source] = link.source_identifier
+            self._derived.add(link.derived)
+            self._parent[self._find(link.derived)] = self._find(link.source)
+
+    def _find(self, article: str) -> str:
+        parent = self._parent.setdefault(article, article)
+        while parent != article:
+            # halve the path on the way up, so that chains stay short
+            self._parent[article] = self._parent[parent]
+            article, parent = parent, self._parent[parent]
+        return article
+
+    def origins(self) -> dict[str, str]:
+        """Each grouped article's origin: the group's article that derives from no other,
+        the first by identifier if several do (or the group's first, if every one does)."""
+        members: dict[str, list[str]] = defaultdict(list)
+        for article in self._parent:
+            members[self._find(article)].append(article)
+        origins: dict[str, str] = {}
+        for group in members.values():
+            roots = [article for article in group if article not in self._derived] or group
+            origin = min(roots, key=lambda article: (self._identifier[article], article))
+            origins.update((article, origin) for article in group)
+        return origins
+
+
+def origins_graph(origins: dict[str, str], settings: Settings) -> Graph:
+    """`article ckg:lineageOrigin origin` for each grouped article, in `id:graph/lineage`."""
+    mint = Minter(settings)
+    graph = new_graph(lineage_graph_iri(settings))
+    for article, origin in origins.items():
+        graph.add((mint.article(article), CKG.lineageOrigin, mint.article(origin)))
+    return graph
+
+
 _ARTICLES = """
 PREFIX ckg: <https://w3id.org/conflict-kg/ontology#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
@@ -561,8 +612,12 @@ def lineage_from_store(
             _stored_people(store, settings), _stored_sentences(store), _stored_articles(store)
         )
         links = _each_link(space)
+        groups = LineageGroups()
         while part := list(itertools.islice(links, part_links)):
+            groups.add(part)
             yield lineage_graph(part, settings)
+        if origins := groups.origins():
+            yield origins_graph(origins, settings)
 
 
 def _stored_people(store: Store, settings: Settings) -> Iterator[PersonRow]:

@@ -16,10 +16,13 @@ from etl.config import Settings
 from etl.lineage import (
     COPIED,
     REWRITTEN,
+    LineageGroups,
+    LineageLink,
     compared_pairs,
     containment,
     find_lineage,
     lineage_graph,
+    origins_graph,
     shingle_hashes,
     shingles,
 )
@@ -29,6 +32,7 @@ from etl.queries import named_queries, run_query
 from etl.rdf import CKG
 from etl.store import open_store
 from etl.validate import validate_graph
+from etl.work import nquad_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = Settings()
@@ -193,6 +197,63 @@ def test_corroboration_counts_independent_sources(examples_run: tuple[Path, RunR
     assert len(with_lineage) == len(without_lineage) - len(only_the_pair)
 
 
+def _link(derived: str, source: str) -> LineageLink:
+    return LineageLink(derived, source, 0.5, REWRITTEN, f"{derived}.txt", f"{source}.txt")
+
+
+def test_a_lineage_group_is_every_article_linked_either_way_its_origin_a_root() -> None:
+    groups = LineageGroups()
+    # a roundup r copies two wires a and b; d copies the roundup; y and x copy each other
+    groups.add([_link("r", "b"), _link("r", "a"), _link("d", "r")])
+    groups.add([_link("x", "y"), _link("y", "x")])
+    assert groups.origins() == {
+        **dict.fromkeys("abrd", "a"),  # both wires derive from nothing: the first by identifier
+        **dict.fromkeys("xy", "x"),  # each derives from the other: the first article
+    }
+    assert LineageGroups().origins() == {}
+
+
+def _fixture_with_lineage(*pairs: tuple[str, str]) -> Store:
+    """tests/data/mini.trig with lineage as a run writes it: `derived` copies `source`."""
+    store = Store()
+    store.load(path=str(ROOT / "tests" / "data" / "mini.trig"), format=RdfFormat.TRIG)
+    ids = {
+        row["id"].value: row["a"].value.rsplit("/", 1)[1]
+        for row in store.query(  # type: ignore[union-attr]
+            "SELECT ?a ?id WHERE { ?a <http://purl.org/dc/terms/identifier> ?id }",
+            use_default_graph_as_union=True,
+        )
+    }
+    links = [
+        LineageLink(ids[derived], ids[source], 0.5, REWRITTEN, derived, source)
+        for derived, source in pairs
+    ]
+    groups = LineageGroups()
+    groups.add(links)
+    for graph in (lineage_graph(links, SETTINGS), origins_graph(groups.origins(), SETTINGS)):
+        store.bulk_load(input=b"".join(nquad_lines(graph)), format=RdfFormat.N_QUADS)
+    return store
+
+
+def _corroborated(store: Store) -> list[tuple[str, int, int]]:
+    rows = run_query(store, named_queries()["corroborated-figures"])
+    return [
+        (row["articleIds"].value, int(row["sources"].value), int(row["articles"].value))
+        for row in rows
+    ]
+
+
+def test_an_article_copying_two_originals_is_one_source_with_both() -> None:
+    """a.txt and c.txt both give 11,000 troops. If c.txt copies a.txt (and b.txt too), they
+    are one story; counted by derivation roots, c.txt stood for two sources on its own. A
+    roundup b.txt that copies both joins them in one group: they count once, which may
+    undercount two independent originals but never counts a story twice."""
+    assert _corroborated(_fixture_with_lineage()) == [("a.txt, c.txt", 2, 2)]
+    assert _corroborated(_fixture_with_lineage(("c.txt", "b.txt"))) == [("a.txt, c.txt", 2, 2)]
+    assert _corroborated(_fixture_with_lineage(("c.txt", "a.txt"), ("c.txt", "b.txt"))) == []
+    assert _corroborated(_fixture_with_lineage(("b.txt", "a.txt"), ("b.txt", "c.txt"))) == []
+
+
 @pytest.mark.seeds
 def test_seeds_rewrite_is_found_and_nothing_else(seeds_run: tuple[Path, RunReport]) -> None:
     out, _ = seeds_run
@@ -287,11 +348,17 @@ def test_lineage_works_in_the_folder_given_and_leaves_nothing_there(
         return each_link(space)
 
     monkeypatch.setattr(lineage, "_each_link", listing_links)
-    (graph,) = lineage_from_store(store, SETTINGS, workdir=tmp_path)
+    links, origins = lineage_from_store(store, SETTINGS, workdir=tmp_path)
     assert seen == [["lineage.sqlite", "shingles"]]
     assert list(tmp_path.iterdir()) == []
-    derived = {(str(s), str(o)) for s, o in graph.subject_objects(PROV.wasDerivedFrom)}
+    derived = {(str(s), str(o)) for s, o in links.subject_objects(PROV.wasDerivedFrom)}
     assert len(derived) == len(_identifiers(store)) == 1
+    # the digest and the wire report it copies are one group, the wire report its origin
+    ((digest, wire),) = derived
+    assert set(origins) == {
+        (URIRef(digest), CKG.lineageOrigin, URIRef(wire)),
+        (URIRef(wire), CKG.lineageOrigin, URIRef(wire)),
+    }
 
 
 def test_lineage_from_a_store_comes_in_parts_with_the_same_links() -> None:
@@ -306,7 +373,9 @@ def test_lineage_from_a_store_comes_in_parts_with_the_same_links() -> None:
     nquads = b"".join(line for graph in graphs for line in nquad_lines(graph))
     store.bulk_load(input=nquads, format=RdfFormat.N_QUADS)
     parts = list(lineage_from_store(store, SETTINGS, part_links=2))
-    assert [len(list(part.subject_objects(PROV.wasDerivedFrom))) for part in parts] == [2, 2, 1]
+    counts = [len(list(part.subject_objects(PROV.wasDerivedFrom))) for part in parts]
+    assert counts == [2, 2, 1, 0]  # the last part: the groups' origins, once every link is found
+    assert len(list(parts[-1].triples((None, CKG.lineageOrigin, None)))) > 0
     found = {
         (str(s), str(o)) for part in parts for s, o in part.subject_objects(PROV.wasDerivedFrom)
     }
