@@ -7,7 +7,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
-from etl.shape_targets import TARGET_PREDICATES, with_own_targets
+from etl.shape_targets import TARGET_PREDICATES, with_own_targets, with_references_as_targets
 from etl.validate import load_shapes
 
 EX = "http://example.org/"
@@ -117,3 +117,24 @@ def test_the_project_shapes_keep_nested_only_what_is_referred_to() -> None:
     removed = {t for t in shapes if t not in moved}
     assert {p for _, p, _ in added} <= set(TARGET_PREDICATES)
     assert {p for _, p, _ in removed} == {SH.property}
+
+
+def test_a_reference_through_a_predicate_becomes_a_target_of_the_shape_it_names() -> None:
+    shapes = _graph(
+        """
+        ex:Ref a sh:NodeShape ; sh:property [ sh:path ex:label ; sh:minCount 1 ] .
+        ex:S a sh:NodeShape ; sh:targetClass ex:Thing ;
+            sh:property [ sh:path ex:knows ; sh:node ex:Ref ; sh:maxCount 3 ] ;
+            sh:property [ sh:path ( ex:knows ex:knows ) ; sh:node ex:Ref ] .
+        ex:T a sh:NodeShape ; sh:targetClass ex:Other ; sh:node ex:Ref .
+        """
+    )
+    quick = with_references_as_targets(shapes)
+    knows = URIRef(EX + "knows")
+    assert set(quick.objects(URIRef(EX + "Ref"), SH.targetObjectsOf)) == {knows}
+    # the predicate's property shape keeps its other constraints and loses its sh:node
+    (simple,) = quick.subjects(SH.path, knows)
+    assert (simple, SH.maxCount, None) in quick and (simple, SH.node, None) not in quick
+    # a longer path, and a node shape's own sh:node, stay as they were
+    assert len(list(quick.subject_objects(SH.node))) == 2
+    assert (URIRef(EX + "T"), SH.node, URIRef(EX + "Ref")) in quick

@@ -15,6 +15,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, SH, XSD
 
+from etl import validate
 from etl.pipeline import RunReport
 from etl.rdf import referenced_entities
 from etl.shape_targets import TARGET_PREDICATES
@@ -178,6 +179,14 @@ def entity_without_label(data: Graph) -> None:
     data.remove((_first(data, CKG.Place), None, None))
 
 
+def claimed_by_a_place(data: Graph) -> None:
+    data.set((_first(data, CKG.Claim, CKG.claimedBy), CKG.claimedBy, _first(data, CKG.Place)))
+
+
+def claim_asserts_a_sentence(data: Graph) -> None:
+    data.add((_first(data, CKG.Claim), CKG.asserts, _first(data, CKG.Sentence)))
+
+
 CORRUPTIONS: list[Corruption] = [
     wrong_anchor,
     mention_past_text,
@@ -194,6 +203,8 @@ CORRUPTIONS: list[Corruption] = [
     value_not_decimal,
     no_reported_in,
     entity_without_label,
+    claimed_by_a_place,
+    claim_asserts_a_sentence,
 ]
 
 
@@ -268,3 +279,29 @@ def test_shape_used_by_another_shape_stays_with_pyshacl() -> None:
     shapes = _one_constraint_shapes("", PLAIN)
     shapes.add((URIRef("http://example.org/T"), SH.node, URIRef("http://example.org/S")))
     assert split_shapes(shapes).constraints == ()
+
+
+def test_a_graph_without_results_is_validated_once_and_one_with_results_again(
+    articles: list[Graph], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The quick shapes' pass is final; any result sends the graph to the full shapes."""
+    runs: list[Graph] = []
+    pyshacl_run = validate._pyshacl
+
+    def counted(data: Graph, shapes: Graph, inplace: bool = False) -> tuple[bool, Graph]:
+        runs.append(shapes)
+        return pyshacl_run(data, shapes, inplace)
+
+    monkeypatch.setattr(validate, "_pyshacl", counted)
+    data = Graph()
+    for triple in _largest(articles):
+        data.add(triple)
+    assert validate_graph(data).conforms
+    assert runs == [validate.quick_core()]
+    # a node only the quick shapes look at: the object of ckg:place of something that is
+    # no fact, so no shape asks it to be an entity; the full shapes find nothing wrong
+    data.add((URIRef("urn:example:note"), CKG.place, URIRef("urn:example:nowhere")))
+    runs.clear()
+    assert_same(data)
+    assert runs[:2] == [validate.quick_core(), validate.split_shapes().core]
+    assert validate_graph(data).violations == ()
