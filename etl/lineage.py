@@ -550,7 +550,7 @@ class LineageGroups:
     def _find(self, article: str) -> str:
         parent = self._parent.setdefault(article, article)
         while parent != article:
-            # halve the path on the way up, so that chains stay short
+            # point each article on the way up at its grandparent, so chains stay short
             self._parent[article] = self._parent[parent]
             article, parent = parent, self._parent[parent]
         return article

@@ -137,6 +137,15 @@ def test_the_lineage_graph_conforms_and_says_prov() -> None:
     assert (node, CKG.lineageBasis, CKG.CopiedPassages) in graph
     assert 0.85 < float(graph.value(node, CKG.similarity)) <= 1  # type: ignore[arg-type]
     assert validate_graph(graph).conforms
+    groups = LineageGroups()
+    groups.add(find_lineage([wire, reprint]))
+    origins = origins_graph(groups.origins(), SETTINGS)
+    assert origins.identifier == graph.identifier
+    assert set(origins.subject_objects(CKG.lineageOrigin)) == {(derived, source), (source, source)}
+    assert validate_graph(origins).conforms
+    # a second origin for one article breaks the shape
+    origins.add((derived, CKG.lineageOrigin, derived))
+    assert not validate_graph(origins).conforms
 
 
 def test_a_similarity_outside_zero_to_one_is_a_violation() -> None:
