@@ -228,6 +228,38 @@ def test_a_changed_article_replaces_only_its_own_graph(tmp_path):
     assert graphs_after[unchanged] == graphs_before[unchanged]
 
 
+def test_lineage_and_its_origins_follow_the_articles_of_each_run(tmp_path: Path) -> None:
+    """The digest copies the wire report: removed, their link and group go; back, they return."""
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    for name in ("01_wire_report.txt", "07_digest.txt", "02_analysis.md"):
+        (corpus / name).write_text((EXAMPLES / name).read_text())
+    lineage = f"{Settings().base_iri}graph/lineage"
+
+    def origins() -> set[tuple[str, str]]:
+        rows = open_store(tmp_path / "out" / "store").query(
+            f"""PREFIX ckg: <https://w3id.org/conflict-kg/ontology#>
+            PREFIX dcterms: <http://purl.org/dc/terms/>
+            SELECT ?article ?origin WHERE {{
+              GRAPH <{lineage}> {{ ?a ckg:lineageOrigin ?o }}
+              ?a dcterms:identifier ?article . ?o dcterms:identifier ?origin }}""",
+            use_default_graph_as_union=True,
+        )
+        return {(row["article"].value, row["origin"].value) for row in rows}  # type: ignore[union-attr]
+
+    group = {("01_wire_report.txt", "01_wire_report.txt"), ("07_digest.txt", "01_wire_report.txt")}
+    run_pipeline([corpus], tmp_path / "out", Settings())
+    assert origins() == group
+    digest = (corpus / "07_digest.txt").read_text()
+    (corpus / "07_digest.txt").unlink()
+    run_pipeline([corpus], tmp_path / "out", Settings())
+    assert origins() == set()
+    assert lineage not in _graphs(tmp_path / "out")
+    (corpus / "07_digest.txt").write_text(digest)
+    run_pipeline([corpus], tmp_path / "out", Settings())
+    assert origins() == group
+
+
 def _graphs(out: Path) -> dict[str, set[str]]:
     """Named graph IRI -> its triples, as N-Triples lines."""
     found: dict[str, set[str]] = {}
