@@ -605,8 +605,10 @@ def lineage_from_store(
 ) -> Iterator[Graph]:
     """The lineage graph of every article in `store` (see the module docstring), in parts
     of up to `part_links` links: a corpus of generated dispatches had 49 links an article,
-    and as one rdflib graph they took more memory than finding them. The working files go
-    in a temporary folder in `workdir` (the system's by default)."""
+    and as one rdflib graph they took more memory than finding them. Once every link is
+    found, a last part names each linked article's group origin (`origins_graph`, one
+    triple per linked article). The working files go in a temporary folder in `workdir`
+    (the system's by default)."""
     with _workspace(workdir) as space:
         space.read(
             _stored_people(store, settings), _stored_sentences(store), _stored_articles(store)

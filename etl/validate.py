@@ -194,14 +194,18 @@ def _violations(report: Graph) -> tuple[Violation, ...]:
 
 
 @cache
+def _split() -> SplitShapes:
+    return sparql_constraints.split_shapes(load_shapes())
+
+
+@cache
 def split_shapes() -> SplitShapes:
     """The shapes pySHACL runs, and the SPARQL constraints run once per graph instead.
 
     The shapes pySHACL runs have their property shapes moved out to their node
     shapes' targets (see `etl.shape_targets`): the same results, about half the time.
     """
-    split = sparql_constraints.split_shapes(load_shapes())
-    return replace(split, core=with_own_targets(split.core))
+    return replace(_split(), core=with_own_targets(_split().core))
 
 
 @cache
@@ -212,8 +216,7 @@ def quick_core() -> Graph:
     The reusable shapes reached through `sh:node` were about 40% of validation time; a
     graph without results (nearly every article) is now validated in one run without them.
     """
-    split = sparql_constraints.split_shapes(load_shapes())
-    return with_own_targets(with_references_as_targets(split.core))
+    return with_own_targets(with_references_as_targets(_split().core))
 
 
 def validate_graph(data: Graph, quick: bool = True) -> ValidationResult:
