@@ -27,7 +27,8 @@ article is read once, its shingles are written to files by their leading bits, a
 comparison needs of it (names, the words around them, dates) to a SQLite table. Pairs are
 then found one file of shingles at a time, and compared one range of articles at a time,
 so what lineage holds at once does not grow with the number of articles (Oxigraph's own
-caches, filled by reading every article, do).
+caches, filled by reading every article, do). The exception is small: the groups of
+linked articles (`LineageGroups`), about 320 bytes for each article that has a link.
 
 A linked pair becomes `derived prov:wasDerivedFrom source` with a qualified
 `prov:Derivation` that carries the similarity and the kind of evidence, in the named
