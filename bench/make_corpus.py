@@ -9,6 +9,14 @@ invented speakers with ranks and roles. Places and states come from the
 project's gazetteer, so extraction finds them as it would in real reporting;
 people are invented. Lengths vary from 200 to 1,500 words (most near 450).
 
+Each article quotes its own cast of `CAST` named officers, each with one rank and
+one role; no two articles share one until the name space is used up (about 100,000
+articles). A share of the articles (`FOLLOW_UP`) are follow-ups of the one before
+and quote one of its officers too, as a rewrite or a follow-up report does; those
+are what source lineage should link. Drawing every speaker from a few hundred
+names instead put each name in dozens of articles, each time among the same
+template words, and lineage linked every generated article to every other.
+
 Article `i` depends only on (seed, i), so a 1k corpus is the first thousand
 articles of the 10k corpus of the same seed.
 
@@ -124,6 +132,71 @@ LAST = [
     "Zakharov",
     "Rudenko",
 ]
+# Surnames of the speakers, a stem and an ending each, so that names stay rare.
+SURNAME_STEMS = [
+    "Koval",
+    "Bondar",
+    "Tkach",
+    "Melnych",
+    "Savch",
+    "Kravch",
+    "Rud",
+    "Marchu",
+    "Hrytsai",
+    "Lys",
+    "Moroz",
+    "Sokol",
+    "Petr",
+    "Levch",
+    "Zakhar",
+    "Shevch",
+    "Bilous",
+    "Honchar",
+    "Kuzm",
+    "Panas",
+    "Yarem",
+    "Demch",
+    "Fedor",
+    "Hnat",
+    "Ivas",
+    "Klym",
+    "Lytv",
+    "Mazur",
+    "Nazar",
+    "Ostrov",
+    "Dovzh",
+    "Chorn",
+    "Bor",
+    "Holub",
+    "Vasyl",
+    "Kost",
+    "Prokop",
+    "Soroch",
+    "Tymosh",
+    "Semen",
+    "Stepan",
+    "Romanch",
+]
+SURNAME_ENDINGS = [
+    "enko",
+    "uk",
+    "yshyn",
+    "iv",
+    "ak",
+    "ovych",
+    "ets",
+    "ienko",
+    "chuk",
+    "ii",
+    "ko",
+    "ar",
+]
+INITIALS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+CAST = 3
+FOLLOW_UP = 0.15
+# Steps through the name space so that consecutive articles get unrelated names; any
+# number prime to the size of the name space would do.
+NAME_STRIDE = 7919
 RANKS = ["Colonel", "General", "Major", "Captain", "Lieutenant Colonel"]
 ROLES = [
     "a spokesman for the {d} General Staff",
@@ -204,15 +277,40 @@ def _slots(rng: random.Random) -> dict[str, object]:
     }
 
 
-def _speaker(rng: random.Random) -> str:
-    name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+def _name_space() -> int:
+    return len(FIRST) * len(INITIALS) * len(SURNAME_STEMS) * len(SURNAME_ENDINGS)
+
+
+def _officer(seed: int, number: int) -> str:
+    """Officer `number` of the name space, as quoted: "Rank First I. Surname, role,"."""
+    first, rest = number % len(FIRST), number // len(FIRST)
+    initial, rest = rest % len(INITIALS), rest // len(INITIALS)
+    stem, ending = rest % len(SURNAME_STEMS), rest // len(SURNAME_STEMS)
+    name = f"{FIRST[first]} {INITIALS[initial]}. {SURNAME_STEMS[stem]}{SURNAME_ENDINGS[ending]}"
+    rng = random.Random(f"{seed}/officer/{number}")
+    role = rng.choice(ROLES).format(d=rng.choice(["Ukrainian", "Russian"]))
+    return f"{rng.choice(RANKS)} {name}, {role},"
+
+
+def article_cast(seed: int, index: int) -> list[str]:
+    """The officers article `index` quotes: its own, and one of the article before's if
+    it is a follow-up."""
+    own = [
+        _officer(seed, (index * CAST + member) * NAME_STRIDE % _name_space())
+        for member in range(CAST)
+    ]
+    if index > 0 and random.Random(f"{seed}/follow-up/{index}").random() < FOLLOW_UP:
+        return [article_cast(seed, index - 1)[0], *own]
+    return own
+
+
+def _speaker(rng: random.Random, cast: list[str]) -> str:
     if rng.random() < 0.5:
-        role = rng.choice(ROLES).format(d=rng.choice(["Ukrainian", "Russian"]))
-        return f"{rng.choice(RANKS)} {name}, {role},"
+        return rng.choice(cast)
     return f"{rng.choice(STATES[:2])}'s defence ministry"
 
 
-def _sentence(rng: random.Random) -> str:
+def _sentence(rng: random.Random, cast: list[str]) -> str:
     slots = _slots(rng)
     kind = rng.random()
     if kind < 0.45:
@@ -224,7 +322,7 @@ def _sentence(rng: random.Random) -> str:
     fact = fact[0].upper() + fact[1:]
     if rng.random() < 0.6:
         verb = rng.choice(VERBS).format(**slots)
-        return f"{fact}, {_speaker(rng)} {verb}."
+        return f"{fact}, {_speaker(rng, cast)} {verb}."
     return f"{fact}."
 
 
@@ -236,6 +334,7 @@ def _length(rng: random.Random) -> int:
 def article(seed: int, index: int) -> str:
     """The text of article `index` of the corpus of `seed`."""
     rng = random.Random(f"{seed}/{index}")
+    cast = article_cast(seed, index)
     issued = date(2024, 1, 1) + timedelta(days=rng.randrange(700))
     slots = _slots(rng)
     headline = rng.choice(
@@ -252,7 +351,7 @@ def article(seed: int, index: int) -> str:
     ]
     target, words, paragraph = _length(rng), 0, []
     while words < target:
-        sentence = _sentence(rng)
+        sentence = _sentence(rng, cast)
         paragraph.append(sentence)
         words += len(sentence.split())
         if len(paragraph) >= rng.randint(2, 5):

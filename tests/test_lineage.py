@@ -124,6 +124,28 @@ def test_a_public_figure_or_a_description_links_nothing() -> None:
         assert find_lineage([original, rewrite]) == []
 
 
+def test_a_one_word_name_links_only_articles_whose_entities_hold_it() -> None:
+    """A sentence's opening "Officials", taken for a person in one article, is in every
+    article that opens a sentence with it, with the same stock words around it; a soldier
+    named by his first name alone in two articles is one voice."""
+    stock = "Officials in the capital said evacuation trains would keep running all winter."
+    reworded = "Officials said that in the capital, evacuation trains would still keep on running."
+    original = _extraction("a.txt", f"{stock} {QUOTE}", (("Officials", False),))
+    other = _extraction("b.txt", f"{reworded} {UNRELATED}")
+    assert find_lineage([original, other]) == []
+    quote, paraphrase = (
+        QUOTE.replace("Ostap Vernyhora", "Ostap"),
+        PARAPHRASE.replace("Ostap Vernyhora", "Ostap"),
+    )
+    (link,) = find_lineage(
+        [
+            _extraction("c.txt", quote, (("Ostap", False),)),
+            _extraction("d.txt", paraphrase, (("Ostap", False),)),
+        ]
+    )
+    assert link.basis == REWRITTEN
+
+
 def test_the_lineage_graph_conforms_and_says_prov() -> None:
     wire = _extraction("wire.txt", WIRE, issued=date(2024, 5, 1))
     reprint = _extraction("reprint.txt", REPRINT, issued=date(2024, 5, 2))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import importlib.util
+import itertools
 import json
 import shutil
 import sqlite3
@@ -82,6 +83,23 @@ def test_generated_articles_are_deterministic_and_varied():
     joined = "\n".join(texts)
     for phrase in ("at least", "more than", "said", "square kilometres", "Oblast"):
         assert phrase in joined
+
+
+def test_generated_officers_are_shared_only_by_follow_ups():
+    """Lineage should link a follow-up to the article before it and nothing else: an
+    officer quoted in two articles is one a follow-up took from the article before."""
+    casts = [make_corpus.article_cast(7, i) for i in range(400)]
+    holders: dict[str, list[int]] = {}
+    for index, cast in enumerate(casts):
+        for officer in cast:
+            holders.setdefault(officer, []).append(index)
+    shared = [indexes for indexes in holders.values() if len(indexes) > 1]
+    follow_ups = [i for i in range(1, 400) if casts[i][0] == casts[i - 1][0]]
+    assert 30 <= len(follow_ups) <= 90  # FOLLOW_UP of 15%, give or take
+    for indexes in shared:
+        assert all(b - a == 1 and b in follow_ups for a, b in itertools.pairwise(indexes))
+    borrowed_quoted = [casts[i][0].rstrip(",") in make_corpus.article(7, i) for i in follow_ups]
+    assert sum(borrowed_quoted) >= 0.8 * len(follow_ups)
 
 
 def test_written_corpus_holds_one_file_per_article(corpus):
