@@ -193,11 +193,12 @@ class _Names:
     wherever it is written (a bare first name, or a capitalised word the recogniser took
     for a person once, a sentence's opening "Officials" or a headline's last word), so it
     counts only in the articles whose entities name that person (`_Workspace._add`). On
-    1,000 generated dispatches, such words found in the text linked articles that shared
-    no one: 1,507 of the 9,776 links."""
+    1,000 generated dispatches, 1,507 of 9,776 links joined articles that quoted no one
+    in common, 941 of them through a headline's "Holds"; without the one-word names in
+    the text search, 8,256 links were left."""
 
     def __init__(self, labels: Iterable[str]) -> None:
-        self.words = {label: frozenset(words(label)) for label in labels if " " in label.strip()}
+        self.words = {label: frozenset(words(label)) for label in labels if len(label.split()) > 1}
         self.by_word: dict[str, list[str]] = defaultdict(list)
         for label, label_words in self.words.items():
             for word in label_words:
@@ -327,7 +328,7 @@ class _Workspace:
         ).fetchall()
         held = names.held_by(text) | own
         passages = {}
-        for label in sorted(held | own):
+        for label in sorted(held):
             spans = _name_spans(text, label) if label in text else []
             if spans:
                 passages[label] = [content_words(_passage_around(text, bounds, *s)) for s in spans]
