@@ -146,6 +146,14 @@ def test_a_one_word_name_links_only_articles_whose_entities_hold_it() -> None:
     assert link.basis == REWRITTEN
 
 
+def test_a_name_cut_at_its_initial_links_nothing() -> None:
+    """ "Ostap V." is part of the name of every Ostap V., whoever he is."""
+    quote = QUOTE.replace("Ostap Vernyhora", "Ostap V. Vernyhora")
+    paraphrase = PARAPHRASE.replace("Ostap Vernyhora", "Ostap V. Kovalenko")
+    cut = _extraction("a.txt", quote, (("Ostap V.", False),))
+    assert find_lineage([cut, _extraction("b.txt", paraphrase)]) == []
+
+
 def test_the_lineage_graph_conforms_and_says_prov() -> None:
     wire = _extraction("wire.txt", WIRE, issued=date(2024, 5, 1))
     reprint = _extraction("reprint.txt", REPRINT, issued=date(2024, 5, 2))
