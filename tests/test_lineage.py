@@ -147,7 +147,7 @@ def test_a_one_word_name_links_only_articles_whose_entities_hold_it() -> None:
 
 
 def test_a_name_cut_at_its_initial_links_nothing() -> None:
-    """ "Ostap V." is part of the name of every Ostap V., whoever he is."""
+    """A name cut at its initial, "Ostap V.", is part of the name of every Ostap V."""
     quote = QUOTE.replace("Ostap Vernyhora", "Ostap V. Vernyhora")
     paraphrase = PARAPHRASE.replace("Ostap Vernyhora", "Ostap V. Kovalenko")
     cut = _extraction("a.txt", quote, (("Ostap V.", False),))
