@@ -197,6 +197,7 @@ FOLLOW_UP = 0.15
 # Steps through the name space so that consecutive articles get unrelated names; any
 # number prime to the size of the name space would do.
 NAME_STRIDE = 7919
+NAME_SPACE = len(FIRST) * len(INITIALS) * len(SURNAME_STEMS) * len(SURNAME_ENDINGS)
 RANKS = ["Colonel", "General", "Major", "Captain", "Lieutenant Colonel"]
 ROLES = [
     "a spokesman for the {d} General Staff",
@@ -277,10 +278,6 @@ def _slots(rng: random.Random) -> dict[str, object]:
     }
 
 
-def _name_space() -> int:
-    return len(FIRST) * len(INITIALS) * len(SURNAME_STEMS) * len(SURNAME_ENDINGS)
-
-
 def _officer(seed: int, number: int) -> str:
     """Officer `number` of the name space, as quoted: "Rank First I. Surname, role,"."""
     first, rest = number % len(FIRST), number // len(FIRST)
@@ -296,8 +293,7 @@ def article_cast(seed: int, index: int) -> list[str]:
     """The officers article `index` quotes: its own, and one of the article before's if
     it is a follow-up."""
     own = [
-        _officer(seed, (index * CAST + member) * NAME_STRIDE % _name_space())
-        for member in range(CAST)
+        _officer(seed, (index * CAST + member) * NAME_STRIDE % NAME_SPACE) for member in range(CAST)
     ]
     if index > 0 and random.Random(f"{seed}/follow-up/{index}").random() < FOLLOW_UP:
         return [article_cast(seed, index - 1)[0], *own]

@@ -200,15 +200,15 @@ class _Names:
     wherever it is written (a bare first name, or a capitalised word the recogniser took
     for a person once, a sentence's opening "Officials" or a headline's last word), so it
     counts only in the articles whose entities name that person (`_Workspace._add`). On
-    1,000 generated dispatches, 1,507 of 9,776 links joined articles that quoted no one
-    in common, 941 of them through a headline's "Holds"; without the one-word names in
-    the text search, 8,256 links were left."""
+    a first version of the benchmark's generated corpus (1,000 dispatches), 1,507 of
+    9,776 links joined articles that quoted no one in common, 941 of them through a
+    headline's "Holds" (bench/NOTES.md, "The corpus since 30bdf6e")."""
 
     def __init__(self, labels: Iterable[str]) -> None:
         self.words = {label: frozenset(words(label)) for label in labels if not _one_word(label)}
         # Each name is filed under its rarest word only, which any text holding the name
         # holds. Filed under every word, a common first name made each article test every
-        # name that starts with it: at 10,000 generated dispatches (30,000 names) lineage
+        # name that starts with it: at 10,000 generated dispatches (30,000 officers) lineage
         # took 143 s, against 67 s filed under the rarest word.
         uses = Counter(word for label_words in self.words.values() for word in label_words)
         self.by_word: dict[str, list[str]] = defaultdict(list)
