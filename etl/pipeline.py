@@ -17,8 +17,9 @@ store is built beside the old one (a cheap hard-linked copy) and swapped in at
 the end, so a run that stops half-way leaves the earlier outputs as they were;
 staging folders of runs that were killed are removed by the next run. One run at
 a time writes to a folder (`.run.lock`); a second stops with an error. Lineage
-between articles is found once the articles are in the store. When nothing
-changed, the store and exports are left untouched.
+between articles is found once the articles are in the store, and a store the run
+changed is compacted before it is swapped in. When nothing changed, the store and
+exports are left untouched.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -53,7 +55,7 @@ from .nlp import installed_model_identity
 from .rdf import Minter, entities_graph
 from .report import run_report
 from .resolve import EntityTally, resolve_tally
-from .store import STORE_DIR, swap_in
+from .store import STORE_DIR, compact, swap_in
 from .validate import ReportSpool, ValidationSummary, validate_graph
 from .work import (
     ArticleResult,
@@ -497,10 +499,15 @@ def _write_outputs(run: _Run, report: RunReport) -> None:
     staging = run.staging or _staging_folder(out_dir)
     run.staging = staging
     store = run.store if run.store is not None else _open(out_dir / STORE_DIR)
-    write_exports(store, {staging / name: fmt for name, fmt in EXPORTS.items()})
-    run.reports.write_turtle(staging / "validation.ttl")  # moved into place below
-    violations = {r.identifier: r.violations for r in report.inputs if r.status == "ok"}
-    atomic_write(staging / REPORT, run_report(store, violations).encode("utf-8"))
+    with ThreadPoolExecutor(max_workers=1) as background:
+        # a store this run changed is compacted beside the exports, before it is swapped in
+        compacted = background.submit(compact, store) if run.store is not None else None
+        write_exports(store, {staging / name: fmt for name, fmt in EXPORTS.items()})
+        run.reports.write_turtle(staging / "validation.ttl")  # moved into place below
+        violations = {r.identifier: r.violations for r in report.inputs if r.status == "ok"}
+        atomic_write(staging / REPORT, run_report(store, violations).encode("utf-8"))
+        if compacted is not None:
+            compacted.result()  # its error, if any, raised here
     del store  # release the store's lock before it is moved
     if run.store is not None:
         run.store = None

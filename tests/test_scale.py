@@ -26,7 +26,7 @@ from etl.model import Document, Entity, EntityKind, Extraction, Mention
 from etl.pipeline import run_pipeline
 from etl.resolve import EntityTally, resolve_entities, resolve_tally
 from etl.resources import files_fingerprint, graph_code_fingerprint
-from etl.store import open_store
+from etl.store import compact, open_store
 
 from .conftest import ROOT
 
@@ -304,6 +304,33 @@ def test_incremental_runs_redo_only_what_changed(corpus, one_worker_run, tmp_pat
     after = _graphs(out)
     assert len(before - after) == 2 and len(after - before) == 1  # two graphs gone, one new
 
+    fresh = tmp_path / "fresh"
+    run_pipeline([inputs], fresh, Settings(workers=1))
+    assert sorted_nquads(out) == sorted_nquads(fresh)
+
+
+def test_a_run_compacts_only_a_store_it_changed(corpus, one_worker_run, tmp_path, monkeypatch):
+    import etl.pipeline
+
+    compacted: list[str] = []
+
+    def compact_and_count(store):
+        compacted.append("compacted")
+        compact(store)
+
+    monkeypatch.setattr(etl.pipeline, "compact", compact_and_count)
+    inputs = tmp_path / "in"
+    shutil.copytree(corpus, inputs)
+    out = tmp_path / "out"
+    shutil.copytree(one_worker_run, out)
+
+    run_pipeline([inputs], out, Settings(workers=1))
+    assert compacted == []  # nothing changed: the store is not touched
+
+    files = sorted(inputs.rglob("*.txt"))
+    files[0].unlink()
+    run_pipeline([inputs], out, Settings(workers=1))
+    assert compacted == ["compacted"]
     fresh = tmp_path / "fresh"
     run_pipeline([inputs], fresh, Settings(workers=1))
     assert sorted_nquads(out) == sorted_nquads(fresh)
