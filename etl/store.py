@@ -20,10 +20,11 @@ def compact(store: Store) -> None:
     """Merge the files the store's bulk loads and removals left, for faster queries.
 
     Each chunk a run bulk-loads is written as files of its own, and a replaced graph
-    leaves tombstones; a lookup looks through them all until they are merged. Compacted (RocksDB's full compaction, through
-    Oxigraph), the 10,000-article store of bench/RESULTS.md went from 3.6 to 2.7 GB
-    in 28 s, and its named queries ran up to 1.7x faster (bench/NOTES.md, "Queries
-    at scale"). Oxigraph holds no GIL meanwhile, so it can run beside the exports.
+    leaves tombstones; a lookup looks through them all until they are merged.
+    Compacted (RocksDB's full compaction, through Oxigraph), the 10,000-article store
+    of bench/RESULTS.md went from 3.6 to 2.7 GB in 28 s, and its named queries ran up
+    to 1.7x faster (bench/NOTES.md, "Queries at scale"). Oxigraph holds no GIL
+    meanwhile, so it can run beside the exports.
     """
     try:
         store.optimize()
