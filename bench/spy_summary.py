@@ -18,6 +18,21 @@ from pathlib import Path
 
 _LINE = re.compile(r":\d+\)$")
 ROWS = 40
+# The steps of a run, each the function that does it, for the table of bench/NOTES.md
+# ("What limits a run now"); a step the top rows above may leave out is still given.
+STEPS = {
+    "spaCy nlp.pipe": "Language.pipe (spacy/language.py)",
+    "SHACL": "validate_graph (etl/validate.py)",
+    "  of which pySHACL": "_pyshacl (etl/validate.py)",
+    "  of which the SPARQL constraints": "add_results (etl/sparql_constraints.py)",
+    "the article's RDF graph": "article_graph (etl/rdf.py)",
+    "extraction rules": "extract_doc (etl/extract/__init__.py)",
+    "the article's N-Quads": "nquad_lines (etl/work.py)",
+    "manifest and bulk load as articles stream": "_Run.take (etl/pipeline.py)",
+    "after the stream: entities and lineage": "_Run.finish_graphs (etl/pipeline.py)",
+    "  of which lineage": "_Run._replace_lineage (etl/pipeline.py)",
+    "after the stream: exports, report, compaction": "_write_outputs (etl/pipeline.py)",
+}
 
 
 def frame_name(frame: str) -> str:
@@ -45,6 +60,8 @@ def summarise(raw: str) -> str:
         lines.append(f"{count / total:7.1%}  {own[name] / total:6.1%}  {name}")
     lines += ["", "most samples where running (own)", ""]
     lines += [f"{count / total:7.1%}  {name}" for name, count in own.most_common(ROWS // 2)]
+    lines += ["", "steps of the run (inclusive)", ""]
+    lines += [f"{inclusive[name] / total:7.1%}  {step}" for step, name in STEPS.items()]
     return "\n".join(lines) + "\n"
 
 

@@ -262,6 +262,23 @@ def test_the_query_table_shows_the_ratio_a_lower_bound_and_whether_rows_agree():
     assert "| wrong | 4 | 20.0 | 200 | 10x | **no** |" in table
 
 
+def test_the_profile_summary_counts_each_step_once_per_sample():
+    spy_summary = _bench_module("spy_summary")
+    pipe = "Language.pipe (/x/site-packages/spacy/language.py:1)"
+    shacl = "validate_graph (/x/etl/validate.py:2)"
+    raw = "\n".join(
+        [
+            f"main (run.py:1);{pipe};{pipe} 3",  # recursion counts once per sample
+            f"main (run.py:1);{shacl} 1",
+            "main (run.py:1) 4",
+        ]
+    )
+    steps = spy_summary.summarise(raw).split("steps of the run (inclusive)")[1]
+    assert "  37.5%  spaCy nlp.pipe" in steps
+    assert "  12.5%  SHACL" in steps
+    assert "   0.0%  extraction rules" in steps
+
+
 def test_the_benchmarks_questions_name_queries_and_parameters_that_exist():
     from etl.queries import bindings, named_queries
 
