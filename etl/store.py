@@ -19,7 +19,7 @@ STORE_DIR = "store"
 def compact(store: Store) -> None:
     """Merge the files the store's bulk loads and removals left, for faster queries.
 
-    Each chunk a run bulk-loads is written as files of its own, and a replaced graph
+    Each bulk load of a run is written as files of its own, and a replaced graph
     leaves tombstones; a lookup looks through them all until they are merged.
     Compacted (RocksDB's full compaction, through Oxigraph), the 10,000-article store
     of bench/RESULTS.md went from 3.6 to 2.7 GB in 28 s, and its named queries ran up
