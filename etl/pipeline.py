@@ -76,7 +76,10 @@ __all__ = [
     "run_pipeline",
 ]
 
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
+# (stage, done, total). "articles" counts the inputs; the steps after it ("entities",
+# "lineage", "exports") report (0, 1) when they start and (1, 1) when they end: at 10,000
+# articles they take minutes, with nothing to count.
+Progress = Callable[[str, int, int], None]
 
 # Articles per task sent to a worker: a few seconds of work, so the pool stays
 # balanced and each task's N-Quads are a few megabytes at most.
@@ -350,8 +353,11 @@ class _Run:
         self.manifest.commit()
 
     # -- the end of the run -----------------------------------------------------------
-    def finish_graphs(self) -> tuple[ValidationSummary, dict[str, Any]]:
+    def finish_graphs(
+        self, progress: Progress = _nothing
+    ) -> tuple[ValidationSummary, dict[str, Any]]:
         """Remove what is gone, replace the entities graph; the run's SHACL result."""
+        progress("entities", 0, 1)
         removed, replaced, gone = self.manifest.changes()
         for graph in gone:
             self._store().remove_graph(NamedNode(graph))
@@ -362,9 +368,12 @@ class _Run:
             self._store().remove_graph(NamedNode(str(entities.identifier)))
             self.buffer += entity_nquads
         self._flush()
+        progress("entities", 1, 1)
         if self.store is not None:  # articles changed: lineage reads them all from the store
+            progress("lineage", 0, 1)
             self._replace_lineage()
             self._flush()
+            progress("lineage", 1, 1)
         # constraints across articles (one label per entity, ...) are checked once, here
         entities_result = validate_graph(entities)
         self.reports.add_result(entities_result)
@@ -457,14 +466,14 @@ def _run_pipeline(
         timings["shacl_in_workers"] = run.validate_seconds  # summed over articles and workers
 
         clock = time.perf_counter()
-        validation, incremental = run.finish_graphs()
+        validation, incremental = run.finish_graphs(progress)
         timings["resolve_and_load"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
         records = sorted(run.records.read(), key=lambda r: r.identifier)
         report = RunReport(out_dir, records, validation, timings, incremental=incremental)
         report.words = run.words
-        _write_outputs(run, report)
+        _write_outputs(run, report, progress)
         timings["store_and_export"] = time.perf_counter() - clock
         run_json = json.dumps(report.as_json(settings, run.model), indent=2)
         atomic_write(out_dir / "run.json", run_json.encode("utf-8") + b"\n")
@@ -498,7 +507,7 @@ def _process(sources: list[Path], run: _Run, settings: Settings, progress: Progr
     progress("articles", len(run.records), max(total, len(run.records)))
 
 
-def _write_outputs(run: _Run, report: RunReport) -> None:
+def _write_outputs(run: _Run, report: RunReport, progress: Progress = _nothing) -> None:
     """Exports and validation report beside the new store, then everything moved into place."""
     out_dir = run.out_dir
     names = [*EXPORTS, "validation.ttl", REPORT, "run.json"]
@@ -507,6 +516,7 @@ def _write_outputs(run: _Run, report: RunReport) -> None:
     report.outputs["manifest"] = str(run.manifest.path)
     if run.store is None and all((out_dir / name).is_file() for name in [*EXPORTS, REPORT]):
         return  # nothing changed: the store and its exports are those of the last run
+    progress("exports", 0, 1)
     staging = run.staging or _staging_folder(out_dir)
     run.staging = staging
     store = run.store if run.store is not None else _open(out_dir / STORE_DIR)
@@ -527,6 +537,7 @@ def _write_outputs(run: _Run, report: RunReport) -> None:
         os.replace(staging / name, out_dir / name)
     meta = {"fingerprint": run.settings.fingerprint(), "entities": run.entity_hash}
     run.manifest.record_run(meta)
+    progress("exports", 1, 1)
 
 
 def _open(store_dir: Path) -> Store:

@@ -339,3 +339,24 @@ def test_a_runs_articles_wait_in_the_manifest_beside_the_last_runs(tmp_path: Pat
     assert manifest.in_last_run("a.txt") is None and not manifest.graph_in_last_run("graph-a")
     assert manifest.changes() == ([], [], []) and manifest.accepted() == 0
     manifest.close()
+
+
+def test_progress_names_each_step_after_the_articles(tmp_path: Path) -> None:
+    """The minutes after the last article are not silent; a run with nothing new skips the
+    steps that would redo work."""
+    source = EXAMPLES / "01_wire_report.txt"
+    calls: list[tuple[str, int, int]] = []
+    run_pipeline([source], tmp_path, Settings(), lambda *call: calls.append(call))
+    assert calls[0] == ("articles", 0, 1) and ("articles", 1, 1) in calls
+    after = calls[calls.index(("articles", 1, 1)) :]
+    steps = [call for call in after if call[0] != "articles"]
+    assert steps == [
+        (step, done, 1) for step in ("entities", "lineage", "exports") for done in (0, 1)
+    ]
+
+    calls.clear()
+    run_pipeline([source], tmp_path, Settings(), lambda *call: calls.append(call))
+    assert [call for call in calls if call[0] != "articles"] == [
+        ("entities", 0, 1),
+        ("entities", 1, 1),
+    ]
