@@ -562,7 +562,24 @@ def expand(sources: Iterable[Path]) -> Iterator[Listed | Rejected]:
     In a folder, hidden files and folders and what the folder's `.ckgignore` lists
     are passed over; files of other types, links that lead nowhere and folders that
     cannot be listed come out as Rejected records.
+
+    A file is known by its name within the folder given (or its own name), unless an
+    earlier source already gave that name: then by its path as given. Two folders
+    holding `report.txt` would otherwise be two articles under one identifier, and
+    the manifest, which keeps one article per identifier, would extract one of them
+    again at every run and lose track of the other's graph.
     """
+    given: set[str] = set()
+    for item in _expand(sources):
+        if not isinstance(item, Rejected):
+            path, identifier = item
+            if identifier in given:
+                item = path, path.as_posix()
+            given.add(item[1])
+        yield item
+
+
+def _expand(sources: Iterable[Path]) -> Iterator[Listed | Rejected]:
     for source in sources:
         if source.is_dir():
             yield from _FolderWalk(source).items()

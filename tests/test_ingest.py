@@ -577,3 +577,14 @@ def test_parse_date_accepts(text: str) -> None:
 @pytest.mark.parametrize("text", ["yesterday", "", "2024-13-01", "November 2024", "12/11/2024"])
 def test_parse_date_rejects(text: str) -> None:
     assert parse_date(text) is None
+
+
+def test_a_name_two_folders_share_is_kept_by_the_first_the_second_by_its_path(
+    tmp_path: Path,
+) -> None:
+    for folder, text in (("a", "About 300 soldiers were killed."), ("b", "Kursk was shelled.")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "report.txt").write_text(text)
+    documents = list(read_sources([tmp_path / "a", tmp_path / "b"]))
+    identifiers = [d.identifier for d in documents if isinstance(d, Document)]
+    assert identifiers == ["report.txt", (tmp_path / "b" / "report.txt").as_posix()]

@@ -360,3 +360,21 @@ def test_progress_names_each_step_after_the_articles(tmp_path: Path) -> None:
         ("entities", 0, 1),
         ("entities", 1, 1),
     ]
+
+
+def test_two_folders_sharing_a_file_name_stay_two_articles_across_runs(tmp_path: Path) -> None:
+    """One identifier for both made every run extract one of them again."""
+    for folder, name in (("a", "01_wire_report.txt"), ("b", "02_analysis.md")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "report.txt").write_text((EXAMPLES / name).read_text())
+    sources, out = [tmp_path / "a", tmp_path / "b"], tmp_path / "out"
+    first = run_pipeline(sources, out, Settings())
+    assert len({r.identifier for r in first.inputs if r.status == "ok"}) == 2
+    second = run_pipeline(sources, out, Settings())
+    assert second.incremental["extracted"] == 0 and second.incremental["reused"] == 2
+    # alone, b's file is known by its name again: a's article leaves the store, b's stays
+    third = run_pipeline([tmp_path / "b"], out, Settings())
+    assert [(r.identifier, r.status) for r in third.inputs] == [("report.txt", "ok")]
+    b_sha = next(r.sha256 for r in first.inputs if "b" in Path(r.identifier).parts)
+    articles = [graph for graph in _graphs(out) if "/article/" in graph]
+    assert len(articles) == 1 and b_sha in articles[0]
