@@ -566,8 +566,8 @@ def expand(sources: Iterable[Path]) -> Iterator[Listed | Rejected]:
     A file is known by its name within the folder given (or its own name), unless an
     earlier source already gave that name: then by its path as given. Two folders
     holding `report.txt` would otherwise be two articles under one identifier, and
-    the manifest, which keeps one article per identifier, would extract one of them
-    again at every run and lose track of the other's graph.
+    the manifest, which keeps one article per identifier, would record one of their
+    graphs and extract the other again at every run.
     """
     given: set[str] = set()
     for item in _expand(sources):
