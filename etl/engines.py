@@ -99,9 +99,13 @@ def run_on_processes(
     try:
         yield from _bounded(submit, chunks, workers * IN_FLIGHT_PER_WORKER)
     except BrokenProcessPool:
+        # A script that calls the library without a `__main__` guard is run again by
+        # each worker as it starts (forkserver and spawn import the main module), and
+        # the worker dies there: that looks the same from here as running out of memory.
         raise CkgError(
             "a worker process stopped unexpectedly (out of memory?): "
-            "try fewer --workers or a smaller --batch-size"
+            "try fewer --workers or a smaller --batch-size; a Python script that runs "
+            'the pipeline must do so under `if __name__ == "__main__":`'
         ) from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)  # on an error, waiting chunks are dropped

@@ -12,6 +12,8 @@ import itertools
 import json
 import shutil
 import sqlite3
+import subprocess
+import sys
 import zlib
 from argparse import Namespace
 from pathlib import Path
@@ -120,6 +122,26 @@ def test_worker_processes_give_the_same_graph_as_one_process(corpus, one_worker_
     run = json.loads((tmp_path / "run.json").read_text())
     assert run["settings"]["workers"] == 2
     assert run["totals"]["ok"] == ARTICLES and run["words"] > ARTICLES * 200
+
+
+def test_a_script_without_a_main_guard_is_told_why_its_workers_stopped(corpus, tmp_path):
+    """Each worker imports the script again and dies running it; the error says so."""
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from pathlib import Path\n"
+        "import etl.pipeline\n"
+        "from etl.config import Settings\n"
+        "etl.pipeline.CHUNK_ARTICLES = 2\n"
+        f"etl.pipeline.run_pipeline([Path({str(corpus)!r})], Path({str(tmp_path / 'out')!r}),"
+        " Settings(workers=2))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode != 0
+    assert 'under `if __name__ == "__main__":`' in done.stderr.splitlines()[-1]
 
 
 def test_dask_local_cluster_gives_the_same_graph(corpus, one_worker_run, tmp_path):
